@@ -1,0 +1,262 @@
+//! Errors that point into a file: every problem with the user's input is reported with the
+//! file, line and column, the offending line shown, and a hint when there is one.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, SourceCode};
+
+/// One problem in one input file.
+#[derive(Debug, Clone)]
+pub struct SourceError {
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// The file, as the user should see it (relative to the project root where possible).
+    pub path: PathBuf,
+    /// 1-based line and column (in characters) of the start of `span`.
+    pub line: usize,
+    pub column: usize,
+    /// Byte range in `source` that the label points at.
+    pub span: Range<usize>,
+    /// Short text under the caret.
+    pub label: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    source: Arc<str>,
+}
+
+impl SourceError {
+    /// An error at byte range `span` of `source`, the text of `path`.
+    pub fn new(
+        path: impl Into<PathBuf>,
+        source: impl Into<Arc<str>>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        let source: Arc<str> = source.into();
+        let start = floor_char_boundary(&source, span.start.min(source.len()));
+        let end = floor_char_boundary(&source, span.end.clamp(start, source.len()));
+        let (line, column) = line_col(&source, start);
+        SourceError {
+            message: message.into(),
+            path: path.into(),
+            line,
+            column,
+            span: start..end,
+            label: "here".into(),
+            help: None,
+            source,
+        }
+    }
+
+    /// An error about a whole file (missing, unreadable): points at its first line.
+    pub fn whole_file(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::new(path, "", 0..0, message)
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// `path:line:column`, the way editors and terminals make it clickable.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.path.display(), self.line, self.column)
+    }
+
+    /// The text of the line the error points at, without its line break.
+    pub fn line_text(&self) -> &str {
+        let start = self.source[..self.span.start]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = self.source[self.span.start..]
+            .find('\n')
+            .map_or(self.source.len(), |i| self.span.start + i);
+        self.source[start..end].trim_end_matches('\r')
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location(), self.message)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// Rendered by the CLI with miette: the headline, then the file with the line and a caret.
+impl Diagnostic for SourceError {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        if self.source.is_empty() {
+            None
+        } else {
+            Some(self)
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.source.is_empty() {
+            return None;
+        }
+        let len =
+            (self.span.end - self.span.start).max(usize::from(self.span.start < self.source.len()));
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(self.label.clone()),
+            self.span.start,
+            len,
+        ))))
+    }
+}
+
+/// The snippet shows the path the user knows, not an internal name.
+impl SourceCode for SourceError {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner =
+            self.source
+                .as_ref()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.path.display().to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// 1-based line and column (counted in characters) of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Byte offset of the start of 1-based `line` (and 1-based character `column`) in `text`.
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for _ in 1..line.max(1) {
+        match text[offset..].find('\n') {
+            Some(i) => offset += i + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[offset..];
+    offset
+        + rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i)
+}
+
+/// Byte range of the line that assigns `key` (`key =` in TOML, `key:` in YAML) inside `text`,
+/// used to point semantic errors (a bad value that parsed fine) at the right line.
+pub fn find_key(text: &str, key: &str) -> Option<Range<usize>> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            let rest = rest.trim_start();
+            if rest.starts_with('=') || rest.starts_with(':') {
+                let start = offset + (line.len() - trimmed.len());
+                return Some(start..start + key.len());
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Everything that can stop a stage: problems in the user's input (exit code 1), or the
+/// environment failing underneath us (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{} problem{} in the input", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Input(Vec<SourceError>),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Environment(String),
+}
+
+impl Error {
+    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl From<SourceError> for Error {
+    fn from(e: SourceError) -> Self {
+        Error::Input(vec![e])
+    }
+}
+
+impl From<Vec<SourceError>> for Error {
+    fn from(e: Vec<SourceError>) -> Self {
+        Error::Input(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let text = "a = 1\nعنوان = «x»\n";
+        let off = text.find('«').unwrap();
+        assert_eq!(line_col(text, off), (2, 9));
+        assert_eq!(offset_of(text, 2, 9), off);
+    }
+
+    #[test]
+    fn error_shows_its_line() {
+        let e = SourceError::new("x.toml", "a = 1\nb = oops\nc = 3\n", 10..14, "bad value");
+        assert_eq!(e.location(), "x.toml:2:5");
+        assert_eq!(e.line_text(), "b = oops");
+        assert_eq!(e.to_string(), "x.toml:2:5: bad value");
+    }
+
+    #[test]
+    fn find_key_matches_toml_and_yaml() {
+        let t = "title = \"x\"\n  tags: [a]\n";
+        assert_eq!(find_key(t, "title"), Some(0..5));
+        assert_eq!(find_key(t, "tags"), Some(14..18));
+        assert_eq!(find_key(t, "tag"), None);
+    }
+}

@@ -1,0 +1,298 @@
+//! Stage 1 of nashr: load and validate the project — `nashr.toml` and every article under
+//! `content/` — into typed values. Nothing here knows about translation or HTML.
+//!
+//! ```no_run
+//! let project = nashr_content::Project::load(std::path::Path::new("."))?;
+//! for article in &project.articles {
+//!     println!("{}: {}", article.slug, article.front().title);
+//! }
+//! # Ok::<(), nashr_content::Error>(())
+//! ```
+
+pub mod article;
+pub mod config;
+pub mod diag;
+pub mod fs;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use article::{Article, Document, FrontMatter, Hero, Status};
+pub use config::Config;
+pub use diag::{Error, SourceError};
+
+/// The Markdown dialect nashr reads: CommonMark plus tables and strikethrough. Every stage
+/// parses with these options so that segments, checks and rendering agree.
+pub fn markdown_options() -> pulldown_cmark::Options {
+    pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
+}
+
+/// A loaded, validated project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The project directory (where `nashr.toml` is).
+    pub root: PathBuf,
+    pub config: Config,
+    /// Every article, sorted by slug.
+    pub articles: Vec<Article>,
+}
+
+impl Project {
+    /// Loads `nashr.toml` and every article; reports all input problems at once.
+    pub fn load(root: &Path) -> Result<Project, Error> {
+        let config = Config::load(root)?;
+        let articles = load_articles(root, &config)?;
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+            articles,
+        })
+    }
+
+    pub fn article(&self, slug: &str) -> Option<&Article> {
+        self.articles.iter().find(|a| a.slug == slug)
+    }
+
+    pub fn content_dir(&self) -> PathBuf {
+        self.root.join(&self.config.build.content_dir)
+    }
+    pub fn locales_dir(&self) -> PathBuf {
+        self.root.join(&self.config.build.locales_dir)
+    }
+    pub fn templates_dir(&self) -> PathBuf {
+        self.root.join(&self.config.build.templates_dir)
+    }
+    pub fn static_dir(&self) -> PathBuf {
+        self.root.join(&self.config.build.static_dir)
+    }
+    pub fn output_dir(&self) -> PathBuf {
+        self.root.join(&self.config.build.output_dir)
+    }
+
+    /// `path` relative to the project root, for messages.
+    pub fn shown(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.root).unwrap_or(path).to_path_buf()
+    }
+}
+
+/// Directories under `content/` that hold other things than articles.
+const RESERVED_DIRS: &[&str] = &["newsletters"];
+
+fn load_articles(root: &Path, config: &Config) -> Result<Vec<Article>, Error> {
+    let content_dir = root.join(&config.build.content_dir);
+    let entries = std::fs::read_dir(&content_dir).map_err(|e| Error::io(&content_dir, e))?;
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&content_dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.path().is_dir()
+            && !name.starts_with('.')
+            && !RESERVED_DIRS.contains(&name.as_ref())
+        {
+            dirs.push(entry.path());
+        }
+    }
+    dirs.sort();
+
+    let mut errors = Vec::new();
+    let mut articles = Vec::new();
+    for dir in dirs {
+        match load_article(root, config, &dir) {
+            Ok(Some(a)) => articles.push(a),
+            Ok(None) => {}
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    check_links(&articles, &mut errors);
+    if errors.is_empty() {
+        Ok(articles)
+    } else {
+        Err(Error::Input(errors))
+    }
+}
+
+fn load_article(
+    root: &Path,
+    config: &Config,
+    dir: &Path,
+) -> Result<Option<Article>, Vec<SourceError>> {
+    let slug = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let index = dir.join("index.md");
+    let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    if !index.exists() {
+        // A directory without index.md is not an article (it may hold shared images).
+        return Ok(None);
+    }
+    let mut errors = Vec::new();
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).map_err(|e| {
+            vec![SourceError::whole_file(
+                shown(p),
+                format!("cannot read the file: {e}"),
+            )]
+        })
+    };
+    let doc = Document::parse(&shown(&index), read(&index)?).map_err(|e| vec![e])?;
+    if !article::is_slug(&slug) {
+        errors.push(
+            SourceError::whole_file(shown(&index), format!("the directory name `{slug}` cannot be used as a URL slug"))
+                .with_help("rename the directory with lowercase ASCII letters, digits and hyphens, e.g. `physiotherapy-vs-massage`"),
+        );
+    }
+
+    let mut assets = Vec::new();
+    let mut translations = BTreeMap::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| {
+            vec![SourceError::whole_file(
+                shown(dir),
+                format!("cannot read the directory: {e}"),
+            )]
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name == "index.md" || name.starts_with('.') {
+            continue;
+        }
+        if let Some(lang) = name
+            .strip_prefix("index.")
+            .and_then(|n| n.strip_suffix(".md"))
+        {
+            if !config.site.locales.iter().any(|l| l == lang) {
+                errors.push(SourceError::whole_file(shown(&file), format!("`{lang}` is not one of the site's locales"))
+                    .with_help(format!("whole-file translations are named index.<locale>.md with a locale from nashr.toml: {}", config.site.locales.join(", "))));
+                continue;
+            }
+            match read(&file).and_then(|s| Document::parse(&shown(&file), s).map_err(|e| vec![e])) {
+                Ok(d) => {
+                    check_document(dir, &d, config, &mut errors);
+                    translations.insert(lang.to_string(), d);
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        } else if file.is_file() {
+            assets.push(PathBuf::from(name));
+        }
+    }
+    check_document(dir, &doc, config, &mut errors);
+    if errors.is_empty() {
+        Ok(Some(Article {
+            slug,
+            dir: dir.to_path_buf(),
+            doc,
+            assets,
+            translations,
+        }))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks that need no other article: referenced files exist, tags and lang are valid.
+fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<SourceError>) {
+    let fm = &doc.front;
+    if fm.title.trim().is_empty() {
+        errors.push(doc.field_error("title", "the title is empty"));
+    }
+    if let Some(hero) = &fm.hero {
+        if !dir.join(&hero.src).is_file() {
+            errors.push(
+                doc.field_error(
+                    "hero",
+                    format!(
+                        "the hero image `{}` does not exist next to the article",
+                        hero.src
+                    ),
+                )
+                .with_help(format!(
+                    "put the file in {} or fix the name",
+                    doc.path.parent().unwrap_or(Path::new("")).display()
+                )),
+            );
+        }
+    }
+    if let Some(lang) = &fm.lang {
+        if !config.site.locales.contains(lang) {
+            errors.push(doc.field_error(
+                "lang",
+                format!(
+                    "`{lang}` is not one of the site's locales ({})",
+                    config.site.locales.join(", ")
+                ),
+            ));
+        }
+    }
+    for tag in &fm.tags {
+        if !article::is_slug(tag) {
+            errors.push(
+                doc.field_error(
+                    "tags",
+                    format!("tag `{tag}` must be lowercase ASCII letters, digits and hyphens"),
+                )
+                .with_help(
+                    "tags are keys; their display names are translated in site.ftl as `tag-<key>`",
+                ),
+            );
+        }
+    }
+    if fm.status == Status::Scheduled && fm.publish_at.is_none() {
+        errors.push(
+            doc.field_error("status", "a scheduled article needs `publish_at`")
+                .with_help("add e.g. publish_at = 2026-12-01T09:00:00-08:00"),
+        );
+    }
+    for r in article::references(doc.body()) {
+        if r.kind == article::ReferenceKind::Image && article::is_local_file(&r.target) {
+            let file = r.target.split(['#', '?']).next().unwrap_or_default();
+            let decoded = file.replace("%20", " ");
+            if !dir.join(&decoded).is_file() {
+                errors.push(
+                    doc.body_error(
+                        r.range,
+                        format!(
+                            "the image `{}` does not exist next to the article",
+                            r.target
+                        ),
+                    )
+                    .with_label("referenced here")
+                    .with_help(
+                        "images are files in the article's directory, referenced by their name",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// `@/slug` links must name an existing article.
+fn check_links(articles: &[Article], errors: &mut Vec<SourceError>) {
+    for a in articles {
+        for doc in std::iter::once(&a.doc).chain(a.translations.values()) {
+            for r in article::references(doc.body()) {
+                if let Some((slug, _)) = article::internal_link(&r.target) {
+                    if !articles.iter().any(|b| b.slug == slug) {
+                        let known: Vec<&str> = articles.iter().map(|b| b.slug.as_str()).collect();
+                        errors.push(
+                            doc.body_error(
+                                r.range,
+                                format!("`{}` links to an article that does not exist", r.target),
+                            )
+                            .with_label("unknown article")
+                            .with_help(format!("articles are: {}", known.join(", "))),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

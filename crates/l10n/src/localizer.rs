@@ -1,0 +1,455 @@
+//! Fluent resources for every locale: UI strings (`locales/<lang>/*.ftl`) and article segment
+//! catalogs (`locales/<lang>/articles/<slug>.ftl`), formatted through a fallback chain.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use fluent_bundle::memoizer::MemoizerKind;
+use fluent_bundle::{FluentArgs, FluentError, FluentResource, FluentValue};
+use intl_memoizer::Memoizable;
+use nashr_content::{Error, Project, SourceError};
+use unic_langid::{CharacterDirection, LanguageIdentifier};
+
+use crate::format::LocaleFormat;
+
+/// Bundles are shared between rendering threads, and resources between bundles.
+pub type Bundle = fluent_bundle::concurrent::FluentBundle<Arc<FluentResource>>;
+
+/// One parsed `.ftl` file.
+#[derive(Clone)]
+pub struct FtlFile {
+    /// Path relative to the project root, as shown in messages.
+    pub path: PathBuf,
+    pub source: Arc<str>,
+    pub resource: Arc<FluentResource>,
+}
+
+impl FtlFile {
+    /// 1-based line of the definition of message `id` (or term `-id`), if present.
+    pub fn line_of(&self, id: &str) -> Option<usize> {
+        self.source
+            .lines()
+            .position(|l| {
+                l.strip_prefix(id)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map(|i| i + 1)
+    }
+}
+
+/// A segment catalog of one article in one locale.
+pub struct ArticleCatalog {
+    pub file: FtlFile,
+    bundle: Bundle,
+}
+
+/// Everything nashr knows about one locale.
+pub struct LocaleData {
+    pub code: String,
+    pub langid: LanguageIdentifier,
+    pub rtl: bool,
+    pub ui_files: Vec<FtlFile>,
+    ui: Bundle,
+    pub articles: BTreeMap<String, ArticleCatalog>,
+    pub format: LocaleFormat,
+}
+
+/// Where a formatted string came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Formatted {
+    pub text: String,
+    /// The locale whose message was used (differs from the requested one on fallback).
+    pub locale: String,
+}
+
+/// A message that cannot be shown.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum MessageError {
+    #[error("no locale defines the message `{id}` (tried {tried})")]
+    Missing { id: String, tried: String },
+    #[error("{location}: message `{id}` cannot be formatted: {errors}")]
+    Broken {
+        id: String,
+        location: String,
+        errors: String,
+    },
+    #[error("`{0}` is not a locale of this site")]
+    UnknownLocale(String),
+}
+
+pub struct Localizer {
+    source_locale: String,
+    locales: Vec<LocaleData>,
+    chains: HashMap<String, Vec<usize>>,
+    warnings: Mutex<BTreeSet<String>>,
+    fallbacks: Mutex<BTreeSet<(String, String)>>,
+}
+
+impl Localizer {
+    /// Loads and parses every `.ftl` file of every configured locale. Syntax errors and
+    /// duplicate ids are reported together, each with its file, line and column.
+    pub fn load(project: &Project) -> Result<Localizer, Error> {
+        let config = &project.config;
+        let mut errors = Vec::new();
+        let mut locales = Vec::new();
+        for code in &config.site.locales {
+            match load_locale(project, code, &mut errors) {
+                Ok(Some(data)) => locales.push(data),
+                Ok(None) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Input(errors));
+        }
+        let index: HashMap<&str, usize> = locales
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.code.as_str(), i))
+            .collect();
+        let chains = config
+            .site
+            .locales
+            .iter()
+            .map(|code| {
+                (
+                    code.clone(),
+                    config
+                        .fallback_chain(code)
+                        .iter()
+                        .filter_map(|c| index.get(c.as_str()).copied())
+                        .collect(),
+                )
+            })
+            .collect();
+        Ok(Localizer {
+            source_locale: config.site.source_locale.clone(),
+            locales,
+            chains,
+            warnings: Mutex::default(),
+            fallbacks: Mutex::default(),
+        })
+    }
+
+    pub fn source_locale(&self) -> &str {
+        &self.source_locale
+    }
+
+    pub fn locale(&self, code: &str) -> Option<&LocaleData> {
+        self.locales.iter().find(|l| l.code == code)
+    }
+
+    pub fn locales(&self) -> impl Iterator<Item = &LocaleData> {
+        self.locales.iter()
+    }
+
+    /// The locales tried for `code`, in order.
+    pub fn chain(&self, code: &str) -> impl Iterator<Item = &LocaleData> {
+        self.chains
+            .get(code)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.locales[i])
+    }
+
+    /// Formats UI message `id` (or `id.attribute`) for `locale`, falling back along the chain.
+    /// A translation with errors (an unknown variable, say) is skipped with a warning so the
+    /// reader sees the next locale's text rather than `{$name}`.
+    pub fn message(
+        &self,
+        locale: &str,
+        id: &str,
+        args: Option<&FluentArgs>,
+    ) -> Result<Formatted, MessageError> {
+        let (msg_id, attr) = match id.split_once('.') {
+            Some((m, a)) => (m, Some(a)),
+            None => (id, None),
+        };
+        if !self.chains.contains_key(locale) {
+            return Err(MessageError::UnknownLocale(locale.to_string()));
+        }
+        let mut broken = None;
+        for data in self.chain(locale) {
+            let Some(message) = data.ui.get_message(msg_id) else {
+                continue;
+            };
+            let pattern = match attr {
+                Some(a) => message.get_attribute(a).map(|a| a.value()),
+                None => message.value(),
+            };
+            let Some(pattern) = pattern else { continue };
+            let mut errs = Vec::new();
+            let text = data
+                .ui
+                .format_pattern(pattern, args, &mut errs)
+                .into_owned();
+            if errs.is_empty() {
+                if data.code != locale {
+                    self.note_fallback(locale, id);
+                }
+                return Ok(Formatted {
+                    text,
+                    locale: data.code.clone(),
+                });
+            }
+            let location = data
+                .ui_files
+                .iter()
+                .find_map(|f| {
+                    f.line_of(msg_id)
+                        .map(|l| format!("{}:{l}", f.path.display()))
+                })
+                .unwrap_or_else(|| data.code.clone());
+            let err = MessageError::Broken {
+                id: id.to_string(),
+                location,
+                errors: describe(&errs),
+            };
+            if data.code == self.source_locale {
+                return Err(err);
+            }
+            self.warn(format!(
+                "{err}; showing the next language in the fallback chain"
+            ));
+            broken.get_or_insert(err);
+        }
+        Err(broken.unwrap_or_else(|| MessageError::Missing {
+            id: id.to_string(),
+            tried: self
+                .chain(locale)
+                .map(|l| l.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }))
+    }
+
+    /// Formats segment `id` of article `slug` in exactly `locale` (no fallback); `None` when
+    /// the catalog lacks it or it has errors (then with a warning).
+    pub fn segment(&self, locale: &str, slug: &str, id: &str) -> Option<String> {
+        let data = self.locale(locale)?;
+        let catalog = data.articles.get(slug)?;
+        let pattern = catalog.bundle.get_message(id)?.value()?;
+        let mut errs = Vec::new();
+        let text = catalog
+            .bundle
+            .format_pattern(pattern, None, &mut errs)
+            .into_owned();
+        if errs.is_empty() {
+            return Some(text);
+        }
+        let line = catalog.file.line_of(id).unwrap_or(1);
+        self.warn(format!(
+            "{}:{line}: segment `{id}` cannot be formatted ({}); showing the source text",
+            catalog.file.path.display(),
+            describe(&errs)
+        ));
+        None
+    }
+
+    /// The `(id, text)` pairs of an article's catalog in `locale`, in file order.
+    pub fn catalog_entries(&self, locale: &str, slug: &str) -> Vec<(String, String)> {
+        self.locale(locale)
+            .and_then(|l| l.articles.get(slug))
+            .map(|c| crate::catalog::entries(&c.file.source))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn warn(&self, w: String) {
+        if let Ok(mut set) = self.warnings.lock() {
+            if set.insert(w.clone()) {
+                tracing::debug!("{w}");
+            }
+        }
+    }
+
+    pub(crate) fn note_fallback(&self, locale: &str, what: &str) {
+        if let Ok(mut set) = self.fallbacks.lock() {
+            set.insert((locale.to_string(), what.to_string()));
+        }
+    }
+
+    /// Warnings raised so far (each once).
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// How many UI messages and segments each locale showed from a fallback locale.
+    pub fn fallback_counts(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        if let Ok(set) = self.fallbacks.lock() {
+            for (locale, _) in set.iter() {
+                *out.entry(locale.clone()).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+}
+
+fn describe(errs: &[FluentError]) -> String {
+    errs.iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn load_locale(
+    project: &Project,
+    code: &str,
+    errors: &mut Vec<SourceError>,
+) -> Result<Option<LocaleData>, Error> {
+    let langid: LanguageIdentifier = code
+        .parse()
+        .map_err(|_| Error::Environment(format!("`{code}` is not a locale code")))?;
+    let format = LocaleFormat::new(code).map_err(Error::Environment)?;
+    let dir = project.locales_dir().join(code);
+    let ui_files = read_ftl_dir(project, &dir, errors)?;
+    let mut ui = new_bundle(&langid);
+    for file in &ui_files {
+        add_checked(&mut ui, file, errors);
+    }
+    let mut articles = BTreeMap::new();
+    for file in read_ftl_dir(project, &dir.join("articles"), errors)? {
+        let slug = file
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut bundle = new_bundle(&langid);
+        add_checked(&mut bundle, &file, errors);
+        // UI resources after the article's own: terms such as `-clinic-name` become usable in
+        // segments, and an article id never loses to a UI id.
+        for ui_file in &ui_files {
+            let _ = bundle.add_resource(ui_file.resource.clone());
+        }
+        articles.insert(slug, ArticleCatalog { file, bundle });
+    }
+    let rtl = langid.character_direction() == CharacterDirection::RTL;
+    Ok(Some(LocaleData {
+        code: code.to_string(),
+        langid,
+        rtl,
+        ui_files,
+        ui,
+        articles,
+        format,
+    }))
+}
+
+fn read_ftl_dir(
+    project: &Project,
+    dir: &Path,
+    errors: &mut Vec<SourceError>,
+) -> Result<Vec<FtlFile>, Error> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "ftl") && p.is_file())
+        .collect();
+    paths.sort();
+    let mut files = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let shown = project.shown(&path);
+        let source: Arc<str> = Arc::from(text.as_str());
+        let resource = match FluentResource::try_new(text) {
+            Ok(r) => r,
+            Err((r, errs)) => {
+                for e in errs {
+                    let span = e.slice.clone().map_or(e.pos.clone(), |s| {
+                        e.pos.start.max(s.start)..e.pos.end.max(e.pos.start + 1)
+                    });
+                    errors.push(
+                        SourceError::new(&shown, source.clone(), span, format!("Fluent syntax error: {}", e.kind))
+                            .with_label("cannot be parsed")
+                            .with_help("this message is ignored until it is fixed; see https://projectfluent.org/fluent/guide/ for the syntax"),
+                    );
+                }
+                r
+            }
+        };
+        files.push(FtlFile {
+            path: shown,
+            source,
+            resource: Arc::new(resource),
+        });
+    }
+    Ok(files)
+}
+
+fn add_checked(bundle: &mut Bundle, file: &FtlFile, errors: &mut Vec<SourceError>) {
+    if let Err(errs) = bundle.add_resource(file.resource.clone()) {
+        for e in errs {
+            if let FluentError::Overriding { kind, id } = e {
+                let shown_id = if kind.to_string() == "term" {
+                    format!("-{id}")
+                } else {
+                    id.clone()
+                };
+                // Point at the last definition: the one that was ignored.
+                let line = file
+                    .source
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| {
+                        l.strip_prefix(shown_id.as_str())
+                            .is_some_and(|r| r.trim_start().starts_with('='))
+                    })
+                    .map(|(i, _)| i + 1)
+                    .last()
+                    .unwrap_or(1);
+                let start = nashr_content::diag::offset_of(&file.source, line, 1);
+                errors.push(
+                    SourceError::new(
+                        &file.path,
+                        file.source.clone(),
+                        start..start + shown_id.len(),
+                        format!("`{shown_id}` is defined more than once"),
+                    )
+                    .with_label("defined again here")
+                    .with_help(
+                        "each id may be defined once per locale; remove or rename one of them",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn new_bundle(langid: &LanguageIdentifier) -> Bundle {
+    let mut bundle = Bundle::new_concurrent(vec![langid.clone()]);
+    bundle.set_formatter(Some(number_formatter));
+    bundle
+}
+
+/// Numbers in Fluent placeables get the locale's digits and grouping (fluent-bundle itself
+/// always prints ASCII digits, fluent-rs#269). Plural selection still sees the number.
+struct IcuNumber(icu_decimal::DecimalFormatter);
+
+impl Memoizable for IcuNumber {
+    type Args = ();
+    type Error = String;
+    fn construct(lang: LanguageIdentifier, _: ()) -> Result<Self, String> {
+        crate::format::decimal_formatter(&lang.to_string()).map(IcuNumber)
+    }
+}
+
+fn number_formatter<M: MemoizerKind>(value: &FluentValue, memoizer: &M) -> Option<String> {
+    let FluentValue::Number(n) = value else {
+        return None;
+    };
+    let text = n.as_string();
+    memoizer
+        .with_try_get_threadsafe::<IcuNumber, _, _>((), |f| {
+            match text.parse::<icu_decimal::input::Decimal>() {
+                Ok(d) => f.0.format_to_string(&d),
+                Err(_) => text.to_string(),
+            }
+        })
+        .ok()
+}

@@ -1,0 +1,167 @@
+//! Producing an article in a locale: the source document with every segment replaced by its
+//! translation, each missing one falling back along the locale chain.
+
+use nashr_content::{Article, Document};
+
+use crate::localizer::Localizer;
+use crate::segment::{Field, Segment, SegmentKind, segments};
+
+/// An article's text in one locale, still Markdown.
+#[derive(Debug, Clone)]
+pub struct LocalizedArticle {
+    pub locale: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub hero_alt: Option<String>,
+    /// The Markdown body with translations applied.
+    pub body: String,
+    /// Anchor ids for the body's headings, in order: the same in every locale, so a link to
+    /// `#what-is-physiotherapy` works on the English and the Persian page alike.
+    pub heading_ids: Vec<String>,
+    /// Number of segments in the article.
+    pub segments: usize,
+    /// Ids of segments shown in another locale because this one lacks them.
+    pub fallback: Vec<String>,
+    /// Whether a whole-file translation (`index.<lang>.md`) was used.
+    pub whole_file: bool,
+}
+
+impl Localizer {
+    /// The source locale of `article`.
+    pub fn article_locale<'a>(&'a self, article: &'a Article) -> &'a str {
+        article
+            .front()
+            .lang
+            .as_deref()
+            .unwrap_or(self.source_locale())
+    }
+
+    /// The segments of `article` with the ids its source catalog gives them.
+    pub fn article_segments(&self, article: &Article) -> Vec<Segment> {
+        segments(
+            &article.doc,
+            &self.catalog_entries(self.article_locale(article), &article.slug),
+        )
+    }
+
+    /// `article` in `locale`.
+    pub fn localize(&self, article: &Article, locale: &str) -> LocalizedArticle {
+        let source_locale = self.article_locale(article);
+        let segs = self.article_segments(article);
+        let heading_ids: Vec<String> = segs
+            .iter()
+            .filter(|s| s.kind == SegmentKind::Heading)
+            .map(|s| s.id.clone())
+            .collect();
+
+        if locale == source_locale {
+            return from_document(&article.doc, locale, heading_ids, segs.len(), false);
+        }
+        if let Some(doc) = article.translations.get(locale) {
+            let own: Vec<String> = segments(doc, &[])
+                .into_iter()
+                .filter(|s| s.kind == SegmentKind::Heading)
+                .map(|s| s.id)
+                .collect();
+            let ids = if own.len() == heading_ids.len() {
+                heading_ids
+            } else {
+                own
+            };
+            return from_document(doc, locale, ids, segs.len(), true);
+        }
+
+        let mut fallback = Vec::new();
+        let mut translated = |seg: &Segment| -> String {
+            for data in self.chain(locale) {
+                if data.code == source_locale {
+                    break;
+                }
+                if let Some(text) = self.segment(&data.code, &article.slug, &seg.id) {
+                    if data.code != locale {
+                        fallback.push(seg.id.clone());
+                    }
+                    return one_line(&text);
+                }
+            }
+            fallback.push(seg.id.clone());
+            seg.text.clone()
+        };
+
+        let mut fields = std::collections::HashMap::new();
+        let body_src = article.doc.body();
+        let mut body = String::with_capacity(body_src.len() * 2);
+        let mut pos = 0;
+        for seg in &segs {
+            let text = translated(seg);
+            match (seg.kind, &seg.range) {
+                (SegmentKind::Field(f), _) => {
+                    fields.insert(f, text);
+                }
+                (_, Some(range)) => {
+                    body.push_str(&body_src[pos..range.start]);
+                    body.push_str(&text);
+                    pos = range.end;
+                }
+                _ => {}
+            }
+        }
+        body.push_str(&body_src[pos..]);
+        for id in &fallback {
+            self.note_fallback(locale, &format!("{}#{id}", article.slug));
+        }
+        let mut take = |f: Field| fields.remove(&f);
+        LocalizedArticle {
+            locale: locale.to_string(),
+            title: take(Field::Title).unwrap_or_else(|| article.front().title.clone()),
+            summary: take(Field::Summary),
+            author: take(Field::Author),
+            reviewed_by: take(Field::ReviewedBy),
+            hero_alt: take(Field::HeroAlt),
+            body,
+            heading_ids,
+            segments: segs.len(),
+            fallback,
+            whole_file: false,
+        }
+    }
+}
+
+fn from_document(
+    doc: &Document,
+    locale: &str,
+    heading_ids: Vec<String>,
+    segments: usize,
+    whole_file: bool,
+) -> LocalizedArticle {
+    let fm = &doc.front;
+    LocalizedArticle {
+        locale: locale.to_string(),
+        title: fm.title.clone(),
+        summary: fm.summary.clone(),
+        author: fm.author.clone(),
+        reviewed_by: fm.reviewed_by.clone(),
+        hero_alt: fm.hero.as_ref().map(|h| h.alt.clone()),
+        body: doc.body().to_string(),
+        heading_ids,
+        segments,
+        fallback: Vec::new(),
+        whole_file,
+    }
+}
+
+/// A translation spread over several Fluent lines becomes one line, so it cannot break the
+/// Markdown block it is put into. Only line breaks and the spaces around them go; no-break
+/// spaces and ZWNJ stay.
+fn one_line(text: &str) -> String {
+    if !text.contains('\n') {
+        return text.trim_matches([' ', '\t']).to_string();
+    }
+    text.split('\n')
+        .map(|l| l.trim_matches([' ', '\t', '\r']))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

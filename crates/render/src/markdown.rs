@@ -1,0 +1,146 @@
+//! Markdown to safe HTML: CommonMark via pulldown-cmark, `@/slug` links resolved for the
+//! page's locale, headings given the ids of their segments, raw HTML sanitised by ammonia.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, Parser, Tag};
+
+/// What a body needs to know about the page it is rendered into.
+pub struct MarkdownContext<'a> {
+    /// Locale of the page: `@/slug` links go to the same locale.
+    pub lang: &'a str,
+    /// Path prefix of the site (`/` or `/clinic/`).
+    pub base_path: &'a str,
+    /// Anchor ids for the body's headings, in order.
+    pub heading_ids: &'a [String],
+}
+
+/// The rendered body.
+pub struct RenderedBody {
+    pub html: String,
+    /// Words of visible text, for the reading time.
+    pub words: usize,
+}
+
+pub fn render(body: &str, ctx: &MarkdownContext) -> RenderedBody {
+    let mut words = 0;
+    let mut heading = 0;
+    let events =
+        Parser::new_ext(body, nashr_content::markdown_options()).map(|event| match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = resolve_link(&dest_url, ctx).map_or(dest_url, CowStr::from);
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let id = ctx
+                    .heading_ids
+                    .get(heading)
+                    .map(|h| CowStr::from(h.clone()))
+                    .or(id);
+                heading += 1;
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                })
+            }
+            Event::Text(text) => {
+                words += text.split_whitespace().count();
+                Event::Text(text)
+            }
+            other => other,
+        });
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events);
+    RenderedBody {
+        html: SANITIZER.clean(&html).to_string(),
+        words,
+    }
+}
+
+/// `@/slug` and `@/slug#part` become the URL of that article in the same locale.
+fn resolve_link(dest: &str, ctx: &MarkdownContext) -> Option<String> {
+    let (slug, fragment) = nashr_content::article::internal_link(dest)?;
+    Some(match fragment {
+        Some(f) => format!("{}{}/{slug}/#{f}", ctx.base_path, ctx.lang),
+        None => format!("{}{}/{slug}/", ctx.base_path, ctx.lang),
+    })
+}
+
+/// ammonia's defaults, plus `dir` and `lang` everywhere (its default allow-list drops `dir`,
+/// which Persian quotations in English text need) and `id` on headings for anchors.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.add_generic_attributes(["dir", "lang"]);
+    for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        b.add_tag_attributes(h, ["id"]);
+    }
+    b.add_tags(["bdi"]);
+    b.link_rel(None);
+    b
+});
+
+/// Sanitises the HTML of a `-html` Fluent message: inline markup only.
+pub fn sanitize_inline(html: &str) -> String {
+    static INLINE: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+        let mut b = ammonia::Builder::empty();
+        b.add_tags([
+            "a", "b", "strong", "em", "i", "br", "span", "bdi", "abbr", "code", "small",
+        ]);
+        b.add_generic_attributes(["dir", "lang", "title"]);
+        b.add_tag_attributes("a", ["href", "hreflang"]);
+        b.url_schemes(["http", "https", "mailto", "tel"].into_iter().collect());
+        b.link_rel(None);
+        b
+    });
+    INLINE.clean(html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_anchors_and_sanitizing() {
+        let ids = vec!["what-is-it".to_string()];
+        let ctx = MarkdownContext {
+            lang: "fa",
+            base_path: "/",
+            heading_ids: &ids,
+        };
+        let out = render(
+            "## چیست؟\n\nمی\u{200C}شود [x](@/other#a) <script>alert(1)</script><span dir=\"ltr\" onclick=\"x\">Rust</span>\n",
+            &ctx,
+        );
+        assert!(
+            out.html.contains("<h2 id=\"what-is-it\">چیست؟</h2>"),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("href=\"/fa/other/#a\""), "{}", out.html);
+        assert!(out.html.contains("می\u{200C}شود"));
+        assert!(
+            out.html.contains("<span dir=\"ltr\">Rust</span>"),
+            "{}",
+            out.html
+        );
+        assert!(!out.html.contains("script"));
+        assert_eq!(out.words, 4);
+    }
+}

@@ -1,0 +1,288 @@
+//! The minijinja environment: templates from the project's `templates/` over built-in
+//! defaults, HTML autoescaping, and the localization helpers every template uses:
+//!
+//! - `t("message-id", name=value, …)`: a Fluent message in the page's locale (`lang`), with
+//!   fallback; ids ending in `-html` may contain sanitised inline HTML, all others are escaped;
+//! - `value|date`: an ISO date (`2026-10-14`) for readers, in the locale's calendar and digits;
+//! - `value|number`: a number with the locale's digits and grouping.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, ValueKind};
+use minijinja::{Environment, ErrorKind, State, UndefinedBehavior, Value};
+use nashr_content::{Error, Project, SourceError};
+use nashr_l10n::{FluentArgs, FluentValue, Localizer};
+
+/// Templates nashr ships: a project without `templates/` (or missing one of them) gets these.
+const BUILTIN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../../templates/base.html")),
+    (
+        "article.html",
+        include_str!("../../../templates/article.html"),
+    ),
+    ("card.html", include_str!("../../../templates/card.html")),
+    ("index.html", include_str!("../../../templates/index.html")),
+    ("tags.html", include_str!("../../../templates/tags.html")),
+    ("tag.html", include_str!("../../../templates/tag.html")),
+    ("root.html", include_str!("../../../templates/root.html")),
+    ("atom.xml", include_str!("../../../templates/atom.xml")),
+    (
+        "sitemap.xml",
+        include_str!("../../../templates/sitemap.xml"),
+    ),
+];
+
+/// Where a template came from, to point errors at the right file.
+struct TemplateSource {
+    shown: PathBuf,
+    text: Arc<str>,
+}
+
+pub struct Templates {
+    pub env: Environment<'static>,
+    sources: BTreeMap<String, TemplateSource>,
+}
+
+impl Templates {
+    pub fn load(project: &Project, l10n: Arc<Localizer>) -> Result<Templates, Error> {
+        let mut sources: BTreeMap<String, TemplateSource> = BUILTIN
+            .iter()
+            .map(|(name, text)| {
+                (
+                    name.to_string(),
+                    TemplateSource {
+                        shown: PathBuf::from(format!("(built-in) templates/{name}")),
+                        text: Arc::from(*text),
+                    },
+                )
+            })
+            .collect();
+        let dir = project.templates_dir();
+        if dir.is_dir() {
+            for path in walk(&dir).map_err(|e| Error::io(&dir, e))? {
+                let name = path
+                    .strip_prefix(&dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+                sources.insert(
+                    name,
+                    TemplateSource {
+                        shown: project.shown(&path),
+                        text: Arc::from(text),
+                    },
+                );
+            }
+        }
+
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        match minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+        {
+            Ok(syntax) => env.set_syntax(syntax),
+            Err(e) => return Err(Error::Environment(format!("template syntax settings: {e}"))),
+        }
+        // minijinja's escaper also writes `/` as `&#x2f;`; URLs in attributes, feeds and the
+        // sitemap stay readable when only the five characters that matter are escaped.
+        env.set_formatter(|out, state, value| {
+            if value.is_safe()
+                || value.is_undefined()
+                || value.is_none()
+                || !matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+            {
+                return minijinja::escape_formatter(out, state, value);
+            }
+            out.write_str(&escape_html(&value.to_string()))
+                .map_err(minijinja::Error::from)
+        });
+        let mut errors = Vec::new();
+        for (name, src) in &sources {
+            if let Err(e) = env.add_template_owned(name.clone(), src.text.to_string()) {
+                errors.push(source_error(&sources, name, &e));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Input(errors));
+        }
+        register_helpers(&mut env, l10n);
+        Ok(Templates { env, sources })
+    }
+
+    /// Renders template `name` with `ctx`; errors point at the template line.
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, SourceError> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| source_error(&self.sources, name, &e))?;
+        tmpl.render(ctx)
+            .map_err(|e| source_error(&self.sources, e.name().unwrap_or(name), &e))
+    }
+}
+
+fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if hidden {
+                continue;
+            } else if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A minijinja error as a located error in the template file, with the cause chain (a
+/// missing Fluent message, say) in the message.
+fn source_error(
+    sources: &BTreeMap<String, TemplateSource>,
+    name: &str,
+    e: &minijinja::Error,
+) -> SourceError {
+    let mut message = match e.detail() {
+        Some(d) => format!("{}: {d}", e.kind()),
+        None => e.kind().to_string(),
+    };
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        message.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    let Some(src) = sources
+        .get(e.name().unwrap_or(name))
+        .or_else(|| sources.get(name))
+    else {
+        return SourceError::whole_file(format!("templates/{name}"), message);
+    };
+    let span = match (e.range(), e.line()) {
+        (Some(r), _) => r,
+        (None, Some(line)) => {
+            let start = nashr_content::diag::offset_of(&src.text, line, 1);
+            start..start
+        }
+        _ => 0..0,
+    };
+    SourceError::new(
+        &src.shown,
+        src.text.clone(),
+        span,
+        format!("template error: {message}"),
+    )
+    .with_label("while rendering this")
+}
+
+fn lang_of(state: &State) -> Result<String, minijinja::Error> {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .ok_or_else(|| {
+            minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                "this template has no `lang` to translate into",
+            )
+        })
+}
+
+fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
+    let t_l10n = l10n.clone();
+    env.add_function(
+        "t",
+        move |state: &State, id: String, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
+            let lang = lang_of(state)?;
+            let mut args = FluentArgs::new();
+            for key in kwargs.args().map(str::to_string).collect::<Vec<_>>() {
+                let v: Value = kwargs.get(&key)?;
+                args.set(key, to_fluent(&v));
+            }
+            kwargs.assert_all_used()?;
+            let formatted = t_l10n
+                .message(&lang, &id, Some(&args))
+                .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+            Ok(if id.ends_with("-html") {
+                Value::from_safe_string(crate::markdown::sanitize_inline(&formatted.text))
+            } else {
+                Value::from(formatted.text)
+            })
+        },
+    );
+    let date_l10n = l10n.clone();
+    env.add_filter(
+        "date",
+        move |state: &State, value: Value| -> Result<String, minijinja::Error> {
+            let lang = lang_of(state)?;
+            let text = value.to_string();
+            let date: jiff::civil::Date =
+                text.get(..10).unwrap_or(&text).parse().map_err(|_| {
+                    minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("`{text}` is not a date (YYYY-MM-DD)"),
+                    )
+                })?;
+            let data = date_l10n.locale(&lang).ok_or_else(|| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("unknown locale `{lang}`"),
+                )
+            })?;
+            Ok(data.format.date(date))
+        },
+    );
+    env.add_filter(
+        "number",
+        move |state: &State, value: Value| -> Result<String, minijinja::Error> {
+            let lang = lang_of(state)?;
+            let data = l10n.locale(&lang).ok_or_else(|| {
+                minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("unknown locale `{lang}`"),
+                )
+            })?;
+            if let Some(i) = value.as_i64() {
+                return Ok(data.format.integer(i));
+            }
+            Ok(data.format.decimal_str(&value.to_string()))
+        },
+    );
+}
+
+/// Template values to Fluent arguments: numbers stay numbers, so plural selection works.
+fn to_fluent(v: &Value) -> FluentValue<'static> {
+    match v.kind() {
+        ValueKind::Number => match v.as_i64() {
+            Some(i) => FluentValue::from(i),
+            None => FluentValue::try_number(&v.to_string()).into_owned(),
+        },
+        _ => FluentValue::from(v.to_string()),
+    }
+}
+
+/// Escapes text for HTML and XML content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
