@@ -30,7 +30,7 @@ article-reading-time =
     }
 
 # Article page: medical disclaimer shown on every article. $reviewer is the reviewer's name.
-article-disclaimer = این مقاله تنها برای آگاهی عمومی است و جایگزین ارزیابی تخصصی نیست. پیش از شروع هر درمانی، لطفاً با { $reviewer } یا یکی دیگر از متخصصان دارای مجوز حوزهٔ سلامت مشورت کنید.
+article-disclaimer = این مقاله صرفاً جنبهٔ اطلاع‌رسانی عمومی دارد و جایگزین ارزیابی تخصصی نیست. پیش از شروع هر درمانی، لطفاً با { $reviewer } یا یکی دیگر از متخصصان سلامت دارای مجوز مشورت کنید.
 
 # Article page: heading of the tag list at the end of the article.
 article-topics = موضوع‌ها

@@ -1,1 +1,133 @@
+//! Helpers for the end-to-end tests: a private copy of the sample project, the CLI run
+//! in-process, and a snapshot of an output directory's files and modification times.
 
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The repository root, which is the sample project.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// A copy of the sample project in a temporary directory, so a test can break it freely.
+pub struct Sample {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sample {
+    pub fn new() -> Sample {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = repo_root();
+        for item in ["nashr.toml", "content", "locales", "templates", "static"] {
+            copy_recursive(&root.join(item), &dir.path().join(item));
+        }
+        Sample { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn public(&self) -> PathBuf {
+        self.path("public")
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        std::fs::write(self.path(rel), text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+    }
+
+    /// Replaces the first occurrence of `from` in file `rel`; panics if it is absent so a test
+    /// never silently edits nothing.
+    pub fn replace(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        self.write(rel, &text.replacen(from, to, 1));
+    }
+
+    /// Runs `nashr <args> --root <sample>` in-process.
+    pub fn nashr(&self, args: &[&str]) -> Run {
+        let mut all: Vec<OsString> = vec!["nashr".into()];
+        all.extend(args.iter().map(OsString::from));
+        all.push("--root".into());
+        all.push(self.root().into());
+        run(all)
+    }
+}
+
+impl Default for Sample {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The outcome of one CLI run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: u8,
+    pub output: String,
+}
+
+pub fn run(args: Vec<OsString>) -> Run {
+    let mut out = Vec::new();
+    let code = nashr::execute(args, &mut out, false);
+    Run {
+        code,
+        output: String::from_utf8_lossy(&out).into_owned(),
+    }
+}
+
+pub fn copy_recursive(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read dir") {
+            let entry = entry.expect("entry");
+            copy_recursive(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else if from.is_file() {
+        std::fs::copy(from, to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+    }
+}
+
+/// Every file under `dir` (relative path with `/`) with its modification time.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, SystemTime> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::metadata(&path).and_then(|m| m.modified()).expect("mtime"));
+            }
+        }
+    }
+    out
+}
+
+/// Files whose modification time differs between two snapshots, or that appeared.
+pub fn changed(before: &BTreeMap<String, SystemTime>, after: &BTreeMap<String, SystemTime>) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}

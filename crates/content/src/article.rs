@@ -87,9 +87,9 @@ impl<'de> Deserialize<'de> for DateField {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = date_text(d)?;
         let day = text.get(..10).unwrap_or(&text);
-        day.parse::<Date>().map(DateField).map_err(|_| {
-            serde::de::Error::custom(format!("`{text}` is not a date; write it as YYYY-MM-DD"))
-        })
+        day.parse::<Date>()
+            .map(DateField)
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a date; write it as YYYY-MM-DD")))
     }
 }
 
@@ -153,8 +153,11 @@ impl Document {
         } else if source.starts_with("---") {
             (FrontMatterFormat::Yaml, "---")
         } else {
-            return Err(SourceError::new(path, source.as_str(), 0..0, "the file has no front matter")
-                .with_help("start it with a `+++` line, `title = \"…\"` and `date = YYYY-MM-DD`, and a closing `+++` line"));
+            return Err(
+                SourceError::new(path, source.as_str(), 0..0, "the file has no front matter").with_help(
+                    "start it with a `+++` line, `title = \"…\"` and `date = YYYY-MM-DD`, and a closing `+++` line",
+                ),
+            );
         };
         let first_nl = source.find('\n').map_or(source.len(), |i| i + 1);
         if source[..first_nl].trim_end() != fence {
@@ -180,7 +183,7 @@ impl Document {
                 path,
                 source.as_str(),
                 0..3,
-                format!("the front matter is never closed"),
+                "the front matter is never closed".to_string(),
             )
             .with_label("opened here")
             .with_help(format!("add a line with `{fence}` after the last field")));
@@ -188,23 +191,41 @@ impl Document {
         let fm = &source[start..fm_end];
         let front: FrontMatter = match format {
             FrontMatterFormat::Toml => toml::from_str(fm).map_err(|e| {
-                let span = e
-                    .span()
-                    .map_or(start..start, |s| s.start + start..s.end + start);
-                SourceError::new(
-                    path,
-                    source.as_str(),
-                    span,
-                    e.message().trim_end().to_string(),
-                )
+                let span = e.span().map_or(start..start, |s| s.start + start..s.end + start);
+                SourceError::new(path, source.as_str(), span, e.message().trim_end().to_string())
             })?,
-            FrontMatterFormat::Yaml => serde_yaml_ng::from_str(fm).map_err(|e| {
-                let at = e.location().map_or(start, |l| start + l.index());
-                let msg = e.to_string();
-                // serde_yaml appends " at line N column M"; we show that ourselves.
-                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-                SourceError::new(path, source.as_str(), at..at, msg)
-            })?,
+            FrontMatterFormat::Yaml => {
+                serde_path_to_error::deserialize(serde_yaml_ng::Deserializer::from_str(fm)).map_err(|e| {
+                    // Errors raised while checking a value (a date that is not a date) carry no
+                    // position in YAML; the path to the field tells which line to show.
+                    let field = e
+                        .path()
+                        .iter()
+                        .filter_map(|seg| match seg {
+                            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                            _ => None,
+                        })
+                        .next_back();
+                    let inner = e.into_inner();
+                    let at = match (inner.location(), field) {
+                        (Some(l), _) if l.index() > 0 => start + l.index(),
+                        (_, Some(key)) => find_key(fm, &key).map_or(start, |r| {
+                            // The value, after `key:` and spaces.
+                            let after = &fm[r.end..];
+                            start
+                                + r.end
+                                + after
+                                    .find(':')
+                                    .map_or(0, |i| i + 1 + after[i + 1..].len() - after[i + 1..].trim_start().len())
+                        }),
+                        (loc, None) => loc.map_or(start, |l| start + l.index()),
+                    };
+                    let msg = inner.to_string();
+                    // serde_yaml appends " at line N column M"; the snippet shows that.
+                    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                    SourceError::new(path, source.as_str(), at..at, msg)
+                })?
+            }
         };
         Ok(Document {
             path: path.to_path_buf(),

@@ -100,12 +100,7 @@ impl Config {
         })?;
         let mut errors = Vec::new();
         let at = |key: &str| find_key(text, key).unwrap_or(0..0);
-        for code in config
-            .site
-            .locales
-            .iter()
-            .chain([&config.site.source_locale])
-        {
+        for code in config.site.locales.iter().chain([&config.site.source_locale]) {
             if !is_locale_code(code) {
                 errors.push(
                     SourceError::new(
@@ -124,10 +119,7 @@ impl Config {
                     shown_path,
                     text,
                     at("source_locale"),
-                    format!(
-                        "source locale `{}` is not in `locales`",
-                        config.site.source_locale
-                    ),
+                    format!("source locale `{}` is not in `locales`", config.site.source_locale),
                 )
                 .with_help("add it to [site] locales"),
             );
@@ -160,9 +152,7 @@ impl Config {
                 "per_page must be at least 1",
             ));
         }
-        if !(config.site.base_url.starts_with("https://")
-            || config.site.base_url.starts_with("http://"))
-        {
+        if !(config.site.base_url.starts_with("https://") || config.site.base_url.starts_with("http://")) {
             errors.push(
                 SourceError::new(
                     shown_path,
@@ -206,10 +196,7 @@ impl Config {
     pub fn base_path(&self) -> String {
         let rest = self.site.base_url.split_once("://").map_or("", |(_, r)| r);
         let path = rest.find('/').map_or("", |i| &rest[i..]);
-        format!("/{}", path.trim_matches('/'))
-            .trim_end_matches('/')
-            .to_string()
-            + "/"
+        format!("/{}", path.trim_matches('/')).trim_end_matches('/').to_string() + "/"
     }
 }
 
@@ -219,8 +206,7 @@ pub fn is_locale_code(code: &str) -> bool {
     let lang_ok = parts
         .next()
         .is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
-    lang_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    lang_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]

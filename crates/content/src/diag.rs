@@ -73,9 +73,7 @@ impl SourceError {
 
     /// The text of the line the error points at, without its line break.
     pub fn line_text(&self) -> &str {
-        let start = self.source[..self.span.start]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        let start = self.source[..self.span.start].rfind('\n').map_or(0, |i| i + 1);
         let end = self.source[self.span.start..]
             .find('\n')
             .map_or(self.source.len(), |i| self.span.start + i);
@@ -83,9 +81,15 @@ impl SourceError {
     }
 }
 
+/// The message alone when there is a snippet to show (its header names the place); with the
+/// path in front when the error concerns a whole file.
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location(), self.message)
+        if self.source.is_empty() {
+            write!(f, "{}: {}", self.path.display(), self.message)
+        } else {
+            f.write_str(&self.message)
+        }
     }
 }
 
@@ -94,25 +98,18 @@ impl std::error::Error for SourceError {}
 /// Rendered by the CLI with miette: the headline, then the file with the line and a caret.
 impl Diagnostic for SourceError {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        if self.source.is_empty() {
-            None
-        } else {
-            Some(self)
-        }
+        if self.source.is_empty() { None } else { Some(self) }
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         if self.source.is_empty() {
             return None;
         }
-        let len =
-            (self.span.end - self.span.start).max(usize::from(self.span.start < self.source.len()));
+        let len = (self.span.end - self.span.start).max(usize::from(self.span.start < self.source.len()));
         Some(Box::new(std::iter::once(LabeledSpan::new(
             Some(self.label.clone()),
             self.span.start,
@@ -129,10 +126,10 @@ impl SourceCode for SourceError {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner =
-            self.source
-                .as_ref()
-                .read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self
+            .source
+            .as_ref()
+            .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.path.display().to_string(),
             inner.data(),
@@ -249,7 +246,8 @@ mod tests {
         let e = SourceError::new("x.toml", "a = 1\nb = oops\nc = 3\n", 10..14, "bad value");
         assert_eq!(e.location(), "x.toml:2:5");
         assert_eq!(e.line_text(), "b = oops");
-        assert_eq!(e.to_string(), "x.toml:2:5: bad value");
+        assert_eq!(e.to_string(), "bad value");
+        assert_eq!(SourceError::whole_file("a.md", "gone").to_string(), "a.md: gone");
     }
 
     #[test]

@@ -7,10 +7,10 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 /// Returns `false` without touching the file when it already holds exactly these bytes.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    if let Ok(existing) = std::fs::read(path) {
-        if existing == bytes {
-            return Ok(false);
-        }
+    if let Ok(existing) = std::fs::read(path)
+        && existing == bytes
+    {
+        return Ok(false);
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;

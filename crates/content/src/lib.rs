@@ -86,15 +86,19 @@ fn load_articles(root: &Path, config: &Config) -> Result<Vec<Article>, Error> {
         let entry = entry.map_err(|e| Error::io(&content_dir, e))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if entry.path().is_dir()
-            && !name.starts_with('.')
-            && !RESERVED_DIRS.contains(&name.as_ref())
-        {
+        if entry.path().is_dir() && !name.starts_with('.') && !RESERVED_DIRS.contains(&name.as_ref()) {
             dirs.push(entry.path());
         }
     }
     dirs.sort();
 
+    // Every article directory counts for links, even one whose own file has errors: a typo in
+    // one article must not be reported again as a broken link in every article linking to it.
+    let slugs: Vec<String> = dirs
+        .iter()
+        .filter(|d| d.join("index.md").is_file())
+        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
     let mut errors = Vec::new();
     let mut articles = Vec::new();
     for dir in dirs {
@@ -104,7 +108,7 @@ fn load_articles(root: &Path, config: &Config) -> Result<Vec<Article>, Error> {
             Err(mut e) => errors.append(&mut e),
         }
     }
-    check_links(&articles, &mut errors);
+    check_links(&articles, &slugs, &mut errors);
     if errors.is_empty() {
         Ok(articles)
     } else {
@@ -112,11 +116,7 @@ fn load_articles(root: &Path, config: &Config) -> Result<Vec<Article>, Error> {
     }
 }
 
-fn load_article(
-    root: &Path,
-    config: &Config,
-    dir: &Path,
-) -> Result<Option<Article>, Vec<SourceError>> {
+fn load_article(root: &Path, config: &Config, dir: &Path) -> Result<Option<Article>, Vec<SourceError>> {
     let slug = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -129,12 +129,8 @@ fn load_article(
     }
     let mut errors = Vec::new();
     let read = |p: &Path| {
-        std::fs::read_to_string(p).map_err(|e| {
-            vec![SourceError::whole_file(
-                shown(p),
-                format!("cannot read the file: {e}"),
-            )]
-        })
+        std::fs::read_to_string(p)
+            .map_err(|e| vec![SourceError::whole_file(shown(p), format!("cannot read the file: {e}"))])
     };
     let doc = Document::parse(&shown(&index), read(&index)?).map_err(|e| vec![e])?;
     if !article::is_slug(&slug) {
@@ -164,13 +160,15 @@ fn load_article(
         if name == "index.md" || name.starts_with('.') {
             continue;
         }
-        if let Some(lang) = name
-            .strip_prefix("index.")
-            .and_then(|n| n.strip_suffix(".md"))
-        {
+        if let Some(lang) = name.strip_prefix("index.").and_then(|n| n.strip_suffix(".md")) {
             if !config.site.locales.iter().any(|l| l == lang) {
-                errors.push(SourceError::whole_file(shown(&file), format!("`{lang}` is not one of the site's locales"))
-                    .with_help(format!("whole-file translations are named index.<locale>.md with a locale from nashr.toml: {}", config.site.locales.join(", "))));
+                errors.push(
+                    SourceError::whole_file(shown(&file), format!("`{lang}` is not one of the site's locales"))
+                        .with_help(format!(
+                            "whole-file translations are named index.<locale>.md with a locale from nashr.toml: {}",
+                            config.site.locales.join(", ")
+                        )),
+                );
                 continue;
             }
             match read(&file).and_then(|s| Document::parse(&shown(&file), s).map_err(|e| vec![e])) {
@@ -204,33 +202,30 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
     if fm.title.trim().is_empty() {
         errors.push(doc.field_error("title", "the title is empty"));
     }
-    if let Some(hero) = &fm.hero {
-        if !dir.join(&hero.src).is_file() {
-            errors.push(
-                doc.field_error(
-                    "hero",
-                    format!(
-                        "the hero image `{}` does not exist next to the article",
-                        hero.src
-                    ),
-                )
-                .with_help(format!(
-                    "put the file in {} or fix the name",
-                    doc.path.parent().unwrap_or(Path::new("")).display()
-                )),
-            );
-        }
+    if let Some(hero) = &fm.hero
+        && !dir.join(&hero.src).is_file()
+    {
+        errors.push(
+            doc.field_error(
+                "hero",
+                format!("the hero image `{}` does not exist next to the article", hero.src),
+            )
+            .with_help(format!(
+                "put the file in {} or fix the name",
+                doc.path.parent().unwrap_or(Path::new("")).display()
+            )),
+        );
     }
-    if let Some(lang) = &fm.lang {
-        if !config.site.locales.contains(lang) {
-            errors.push(doc.field_error(
-                "lang",
-                format!(
-                    "`{lang}` is not one of the site's locales ({})",
-                    config.site.locales.join(", ")
-                ),
-            ));
-        }
+    if let Some(lang) = &fm.lang
+        && !config.site.locales.contains(lang)
+    {
+        errors.push(doc.field_error(
+            "lang",
+            format!(
+                "`{lang}` is not one of the site's locales ({})",
+                config.site.locales.join(", ")
+            ),
+        ));
     }
     for tag in &fm.tags {
         if !article::is_slug(tag) {
@@ -239,9 +234,7 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
                     "tags",
                     format!("tag `{tag}` must be lowercase ASCII letters, digits and hyphens"),
                 )
-                .with_help(
-                    "tags are keys; their display names are translated in site.ftl as `tag-<key>`",
-                ),
+                .with_help("tags are keys; their display names are translated in site.ftl as `tag-<key>`"),
             );
         }
     }
@@ -259,15 +252,10 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
                 errors.push(
                     doc.body_error(
                         r.range,
-                        format!(
-                            "the image `{}` does not exist next to the article",
-                            r.target
-                        ),
+                        format!("the image `{}` does not exist next to the article", r.target),
                     )
                     .with_label("referenced here")
-                    .with_help(
-                        "images are files in the article's directory, referenced by their name",
-                    ),
+                    .with_help("images are files in the article's directory, referenced by their name"),
                 );
             }
         }
@@ -275,22 +263,22 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
 }
 
 /// `@/slug` links must name an existing article.
-fn check_links(articles: &[Article], errors: &mut Vec<SourceError>) {
+fn check_links(articles: &[Article], slugs: &[String], errors: &mut Vec<SourceError>) {
     for a in articles {
         for doc in std::iter::once(&a.doc).chain(a.translations.values()) {
             for r in article::references(doc.body()) {
-                if let Some((slug, _)) = article::internal_link(&r.target) {
-                    if !articles.iter().any(|b| b.slug == slug) {
-                        let known: Vec<&str> = articles.iter().map(|b| b.slug.as_str()).collect();
-                        errors.push(
-                            doc.body_error(
-                                r.range,
-                                format!("`{}` links to an article that does not exist", r.target),
-                            )
-                            .with_label("unknown article")
-                            .with_help(format!("articles are: {}", known.join(", "))),
-                        );
-                    }
+                if let Some((slug, _)) = article::internal_link(&r.target)
+                    && !slugs.iter().any(|s| s == slug)
+                {
+                    let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
+                    errors.push(
+                        doc.body_error(
+                            r.range,
+                            format!("`{}` links to an article that does not exist", r.target),
+                        )
+                        .with_label("unknown article")
+                        .with_help(format!("articles are: {}", known.join(", "))),
+                    );
                 }
             }
         }

@@ -49,10 +49,7 @@ mod tests {
             strip_isolates_in_markup(html),
             "<a href=\"/fa/x/\" title=\"Ali\">سلام \u{2068}Ali\u{2069}</a>"
         );
-        assert!(matches!(
-            strip_isolates_in_markup("<p>x</p>"),
-            Cow::Borrowed(_)
-        ));
+        assert!(matches!(strip_isolates_in_markup("<p>x</p>"), Cow::Borrowed(_)));
         assert_eq!(strip_isolates("\u{2068}a\u{2069}"), "a");
     }
 }

@@ -66,10 +66,10 @@ pub fn entries(source: &str) -> Vec<(String, String)> {
     };
     let mut out = Vec::new();
     for entry in resource.body {
-        if let Entry::Message(m) = entry {
-            if let Some(pattern) = m.value {
-                out.push((m.id.name.to_string(), pattern_text(&pattern.elements)));
-            }
+        if let Entry::Message(m) = entry
+            && let Some(pattern) = m.value
+        {
+            out.push((m.id.name.to_string(), pattern_text(&pattern.elements)));
         }
     }
     out
@@ -81,9 +81,7 @@ fn pattern_text(elements: &[PatternElement<&str>]) -> String {
         match el {
             PatternElement::TextElement { value } => s.push_str(value),
             PatternElement::Placeable { expression } => match expression {
-                Expression::Inline(InlineExpression::StringLiteral { value }) => {
-                    s.push_str(&unescape_literal(value))
-                }
+                Expression::Inline(InlineExpression::StringLiteral { value }) => s.push_str(&unescape_literal(value)),
                 Expression::Inline(InlineExpression::TermReference { id, .. }) => {
                     s.push_str(&format!("{{ -{} }}", id.name))
                 }
@@ -119,9 +117,6 @@ mod tests {
         }];
         let ftl = write_source_catalog("content/x/index.md", "x", &segs);
         assert!(ftl.contains("intro-p1 = a {\"{\"}b{\"}\"} c"), "{ftl}");
-        assert_eq!(
-            entries(&ftl),
-            [("intro-p1".to_string(), "a {b} c".to_string())]
-        );
+        assert_eq!(entries(&ftl), [("intro-p1".to_string(), "a {b} c".to_string())]);
     }
 }

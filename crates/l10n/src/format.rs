@@ -65,6 +65,15 @@ impl LocaleFormat {
     }
 }
 
+/// The decimal formatter alone, for Fluent's number placeables (built per bundle, so kept
+/// small).
+pub(crate) fn decimal_formatter(locale: &str) -> Result<DecimalFormatter, String> {
+    let loc: Locale = locale
+        .parse()
+        .map_err(|e| format!("`{locale}` is not a locale: {e:?}"))?;
+    DecimalFormatter::try_new((&loc).into(), Default::default()).map_err(|e| format!("{e:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,13 +88,4 @@ mod tests {
         assert_eq!(en.date(d), "March 21, 2025");
         assert_eq!(en.number(1234.5), "1,234.5");
     }
-}
-
-/// The decimal formatter alone, for Fluent's number placeables (built per bundle, so kept
-/// small).
-pub(crate) fn decimal_formatter(locale: &str) -> Result<DecimalFormatter, String> {
-    let loc: Locale = locale
-        .parse()
-        .map_err(|e| format!("`{locale}` is not a locale: {e:?}"))?;
-    DecimalFormatter::try_new((&loc).into(), Default::default()).map_err(|e| format!("{e:?}"))
 }

@@ -103,11 +103,7 @@ impl Localizer {
         if !errors.is_empty() {
             return Err(Error::Input(errors));
         }
-        let index: HashMap<&str, usize> = locales
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.code.as_str(), i))
-            .collect();
+        let index: HashMap<&str, usize> = locales.iter().enumerate().map(|(i, l)| (l.code.as_str(), i)).collect();
         let chains = config
             .site
             .locales
@@ -146,22 +142,13 @@ impl Localizer {
 
     /// The locales tried for `code`, in order.
     pub fn chain(&self, code: &str) -> impl Iterator<Item = &LocaleData> {
-        self.chains
-            .get(code)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.locales[i])
+        self.chains.get(code).into_iter().flatten().map(|&i| &self.locales[i])
     }
 
     /// Formats UI message `id` (or `id.attribute`) for `locale`, falling back along the chain.
     /// A translation with errors (an unknown variable, say) is skipped with a warning so the
     /// reader sees the next locale's text rather than `{$name}`.
-    pub fn message(
-        &self,
-        locale: &str,
-        id: &str,
-        args: Option<&FluentArgs>,
-    ) -> Result<Formatted, MessageError> {
+    pub fn message(&self, locale: &str, id: &str, args: Option<&FluentArgs>) -> Result<Formatted, MessageError> {
         let (msg_id, attr) = match id.split_once('.') {
             Some((m, a)) => (m, Some(a)),
             None => (id, None),
@@ -180,10 +167,7 @@ impl Localizer {
             };
             let Some(pattern) = pattern else { continue };
             let mut errs = Vec::new();
-            let text = data
-                .ui
-                .format_pattern(pattern, args, &mut errs)
-                .into_owned();
+            let text = data.ui.format_pattern(pattern, args, &mut errs).into_owned();
             if errs.is_empty() {
                 if data.code != locale {
                     self.note_fallback(locale, id);
@@ -196,10 +180,7 @@ impl Localizer {
             let location = data
                 .ui_files
                 .iter()
-                .find_map(|f| {
-                    f.line_of(msg_id)
-                        .map(|l| format!("{}:{l}", f.path.display()))
-                })
+                .find_map(|f| f.line_of(msg_id).map(|l| format!("{}:{l}", f.path.display())))
                 .unwrap_or_else(|| data.code.clone());
             let err = MessageError::Broken {
                 id: id.to_string(),
@@ -209,9 +190,7 @@ impl Localizer {
             if data.code == self.source_locale {
                 return Err(err);
             }
-            self.warn(format!(
-                "{err}; showing the next language in the fallback chain"
-            ));
+            self.warn(format!("{err}; showing the next language in the fallback chain"));
             broken.get_or_insert(err);
         }
         Err(broken.unwrap_or_else(|| MessageError::Missing {
@@ -231,10 +210,7 @@ impl Localizer {
         let catalog = data.articles.get(slug)?;
         let pattern = catalog.bundle.get_message(id)?.value()?;
         let mut errs = Vec::new();
-        let text = catalog
-            .bundle
-            .format_pattern(pattern, None, &mut errs)
-            .into_owned();
+        let text = catalog.bundle.format_pattern(pattern, None, &mut errs).into_owned();
         if errs.is_empty() {
             return Some(text);
         }
@@ -256,10 +232,10 @@ impl Localizer {
     }
 
     pub(crate) fn warn(&self, w: String) {
-        if let Ok(mut set) = self.warnings.lock() {
-            if set.insert(w.clone()) {
-                tracing::debug!("{w}");
-            }
+        if let Ok(mut set) = self.warnings.lock()
+            && set.insert(w.clone())
+        {
+            tracing::debug!("{w}");
         }
     }
 
@@ -290,17 +266,10 @@ impl Localizer {
 }
 
 fn describe(errs: &[FluentError]) -> String {
-    errs.iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
+    errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
 }
 
-fn load_locale(
-    project: &Project,
-    code: &str,
-    errors: &mut Vec<SourceError>,
-) -> Result<Option<LocaleData>, Error> {
+fn load_locale(project: &Project, code: &str, errors: &mut Vec<SourceError>) -> Result<Option<LocaleData>, Error> {
     let langid: LanguageIdentifier = code
         .parse()
         .map_err(|_| Error::Environment(format!("`{code}` is not a locale code")))?;
@@ -339,11 +308,7 @@ fn load_locale(
     }))
 }
 
-fn read_ftl_dir(
-    project: &Project,
-    dir: &Path,
-    errors: &mut Vec<SourceError>,
-) -> Result<Vec<FtlFile>, Error> {
+fn read_ftl_dir(project: &Project, dir: &Path, errors: &mut Vec<SourceError>) -> Result<Vec<FtlFile>, Error> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(Vec::new());
     };
@@ -361,12 +326,19 @@ fn read_ftl_dir(
             Ok(r) => r,
             Err((r, errs)) => {
                 for e in errs {
-                    let span = e.slice.clone().map_or(e.pos.clone(), |s| {
-                        e.pos.start.max(s.start)..e.pos.end.max(e.pos.start + 1)
-                    });
+                    // Point at the whole unparsable entry (the "junk"): it starts where the
+                    // translator's broken message starts, while the parser's own position is
+                    // often on the next line, or past the end of the file.
+                    let start = match &e.slice {
+                        Some(s) if s.start < source.len() => s.start,
+                        _ => entry_start(&source, e.pos.start),
+                    };
+                    let end = e.slice.as_ref().map_or(e.pos.end, |s| s.end).clamp(start, source.len());
+                    let span = start..source[..end].trim_end().len().max(start);
+                    let (line, col) = nashr_content::diag::line_col(&source, e.pos.start);
                     errors.push(
                         SourceError::new(&shown, source.clone(), span, format!("Fluent syntax error: {}", e.kind))
-                            .with_label("cannot be parsed")
+                            .with_label(format!("cannot be parsed (the parser stopped at {line}:{col})"))
                             .with_help("this message is ignored until it is fixed; see https://projectfluent.org/fluent/guide/ for the syntax"),
                     );
                 }
@@ -380,6 +352,19 @@ fn read_ftl_dir(
         });
     }
     Ok(files)
+}
+
+/// Start of the entry containing byte `pos`: the nearest line above it that is not indented
+/// (continuation lines of a message are).
+fn entry_start(source: &str, pos: usize) -> usize {
+    // The line the parser stopped on, or the last line when it stopped at the very end.
+    let p = pos.min(source.len());
+    let p = if p == source.len() { source.trim_end().len() } else { p };
+    let mut line_start = source[..p].rfind('\n').map_or(0, |i| i + 1);
+    while line_start > 0 && source[line_start..].starts_with([' ', '\t']) {
+        line_start = source[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+    }
+    line_start
 }
 
 fn add_checked(bundle: &mut Bundle, file: &FtlFile, errors: &mut Vec<SourceError>) {
@@ -412,9 +397,7 @@ fn add_checked(bundle: &mut Bundle, file: &FtlFile, errors: &mut Vec<SourceError
                         format!("`{shown_id}` is defined more than once"),
                     )
                     .with_label("defined again here")
-                    .with_help(
-                        "each id may be defined once per locale; remove or rename one of them",
-                    ),
+                    .with_help("each id may be defined once per locale; remove or rename one of them"),
                 );
             }
         }
@@ -445,11 +428,9 @@ fn number_formatter<M: MemoizerKind>(value: &FluentValue, memoizer: &M) -> Optio
     };
     let text = n.as_string();
     memoizer
-        .with_try_get_threadsafe::<IcuNumber, _, _>((), |f| {
-            match text.parse::<icu_decimal::input::Decimal>() {
-                Ok(d) => f.0.format_to_string(&d),
-                Err(_) => text.to_string(),
-            }
+        .with_try_get_threadsafe::<IcuNumber, _, _>((), |f| match text.parse::<icu_decimal::input::Decimal>() {
+            Ok(d) => f.0.format_to_string(&d),
+            Err(_) => text.to_string(),
         })
         .ok()
 }

@@ -230,9 +230,7 @@ fn extract_body(body: &str, out: &mut Vec<Raw>) {
         });
     };
 
-    for (event, range) in
-        Parser::new_ext(body, nashr_content::markdown_options()).into_offset_iter()
-    {
+    for (event, range) in Parser::new_ext(body, nashr_content::markdown_options()).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::MetadataBlock(_)) => {
                 finish(leaf.take(), out);
@@ -273,22 +271,12 @@ fn extract_body(body: &str, out: &mut Vec<Raw>) {
                 finish(leaf.take(), out);
                 containers.pop();
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::TableCell) => {
-                finish(leaf.take(), out)
-            }
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::TableCell) => finish(leaf.take(), out),
             Event::Start(
-                Tag::List(_)
-                | Tag::Table(_)
-                | Tag::TableHead
-                | Tag::TableRow
-                | Tag::FootnoteDefinition(_),
+                Tag::List(_) | Tag::Table(_) | Tag::TableHead | Tag::TableRow | Tag::FootnoteDefinition(_),
             )
             | Event::End(
-                TagEnd::List(_)
-                | TagEnd::Table
-                | TagEnd::TableHead
-                | TagEnd::TableRow
-                | TagEnd::FootnoteDefinition,
+                TagEnd::List(_) | TagEnd::Table | TagEnd::TableHead | TagEnd::TableRow | TagEnd::FootnoteDefinition,
             )
             | Event::Rule => finish(leaf.take(), out),
             Event::Start(Tag::Image { .. }) => {
@@ -304,8 +292,8 @@ fn extract_body(body: &str, out: &mut Vec<Raw>) {
             }
             // Every other event is inline content of the current leaf.
             ev => {
-                let is_blank_text = matches!(&ev, Event::Text(t) if t.trim().is_empty())
-                    || matches!(ev, Event::SoftBreak);
+                let is_blank_text =
+                    matches!(&ev, Event::Text(t) if t.trim().is_empty()) || matches!(ev, Event::SoftBreak);
                 let l = inline_leaf(&mut leaf, &containers);
                 if l.image_depth > 0 {
                     extend(&mut l.image_alt, &range);
@@ -359,11 +347,7 @@ pub fn normalize(text: &str) -> String {
         };
         let hard = line.ends_with("  ") || (line.ends_with('\\') && !line.ends_with("\\\\"));
         let line = line.trim_end_matches([' ', '\t']);
-        let line = if hard {
-            line.trim_end_matches('\\')
-        } else {
-            line
-        };
+        let line = if hard { line.trim_end_matches('\\') } else { line };
         if !out.is_empty() && !line.is_empty() && !out.ends_with("<br>") {
             out.push(' ');
         }
@@ -399,11 +383,7 @@ fn slugify_key(text: &str) -> String {
         }
         cut.push_str(word);
     }
-    if cut.is_empty() {
-        "section".into()
-    } else {
-        cut
-    }
+    if cut.is_empty() { "section".into() } else { cut }
 }
 
 fn assign_ids(raw: &[Raw], previous: &[(String, String)]) -> Vec<String> {
@@ -423,24 +403,15 @@ fn assign_ids(raw: &[Raw], previous: &[(String, String)]) -> Vec<String> {
         .filter(|(id, _)| !field_ids.contains(&id.as_str()))
         .collect();
     let matches = lcs(
-        &new_body
-            .iter()
-            .map(|&i| raw[i].text.as_str())
-            .collect::<Vec<_>>(),
+        &new_body.iter().map(|&i| raw[i].text.as_str()).collect::<Vec<_>>(),
         &old_body.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
     );
     let mut prev = (0usize, 0usize);
-    for &(n, o) in matches
-        .iter()
-        .chain(std::iter::once(&(new_body.len(), old_body.len())))
-    {
+    for &(n, o) in matches.iter().chain(std::iter::once(&(new_body.len(), old_body.len()))) {
         let mut olds: Vec<usize> = (prev.1..o).collect();
         for ni in prev.0..n {
             let kind = raw[new_body[ni]].kind;
-            if let Some(pos) = olds
-                .iter()
-                .position(|&oi| SegmentKind::of_id(&old_body[oi].0) == kind)
-            {
+            if let Some(pos) = olds.iter().position(|&oi| SegmentKind::of_id(&old_body[oi].0) == kind) {
                 let oi = olds.remove(pos);
                 olds.retain(|&x| x > oi);
                 ids[new_body[ni]] = Some(old_body[oi].0.clone());
@@ -453,8 +424,7 @@ fn assign_ids(raw: &[Raw], previous: &[(String, String)]) -> Vec<String> {
     }
     // Pass 2: fresh ids for new segments, never reusing one that is or was in the catalog (an
     // old translation must not attach itself to new text).
-    let mut taken: std::collections::HashSet<String> =
-        previous.iter().map(|(id, _)| id.clone()).collect();
+    let mut taken: std::collections::HashSet<String> = previous.iter().map(|(id, _)| id.clone()).collect();
     taken.extend(ids.iter().flatten().cloned());
     let mut section = "intro".to_string();
     for (i, r) in raw.iter().enumerate() {
@@ -481,18 +451,11 @@ fn assign_ids(raw: &[Raw], previous: &[(String, String)]) -> Vec<String> {
     ids.into_iter().map(Option::unwrap_or_default).collect()
 }
 
-fn unique(
-    base: &str,
-    taken: &std::collections::HashSet<String>,
-    numbered: impl Fn(usize) -> String,
-) -> String {
+fn unique(base: &str, taken: &std::collections::HashSet<String>, numbered: impl Fn(usize) -> String) -> String {
     if !taken.contains(base) && !Field::ALL.iter().any(|f| f.id() == base) {
         return base.to_string();
     }
-    (2..)
-        .map(numbered)
-        .find(|c| !taken.contains(c))
-        .unwrap_or_default()
+    (2..).map(numbered).find(|c| !taken.contains(c)).unwrap_or_default()
 }
 
 /// Index pairs of a longest common subsequence of equal strings.
@@ -530,13 +493,15 @@ mod tests {
     use std::path::Path;
 
     fn doc(body: &str) -> Document {
-        Document::parse(Path::new("x/index.md"), format!("+++\ntitle = \"T\"\ndate = 2026-01-01\nhero = {{ src = \"h.svg\", alt = \"Hero\" }}\n+++\n{body}")).unwrap()
+        Document::parse(
+            Path::new("x/index.md"),
+            format!("+++\ntitle = \"T\"\ndate = 2026-01-01\nhero = {{ src = \"h.svg\", alt = \"Hero\" }}\n+++\n{body}"),
+        )
+        .unwrap()
     }
 
     fn ids(segs: &[Segment]) -> Vec<(&str, &str)> {
-        segs.iter()
-            .map(|s| (s.id.as_str(), s.text.as_str()))
-            .collect()
+        segs.iter().map(|s| (s.id.as_str(), s.text.as_str())).collect()
     }
 
     const BODY: &str = "Intro *one*\ncontinues.\n\n## What is it?\n\nFirst.\n\n- a [link](@/x)\n- b\n\n> quoted\n> more\n\n![Alt text](pic.png)\n\n```\ncode is skipped\n```\n\n### 1. Sub part\n\n| h1 | h2 |\n|----|----|\n| c1 | c2 |\n";
@@ -571,10 +536,7 @@ mod tests {
     #[test]
     fn insertion_and_edits_keep_other_ids() {
         let before = segments(&doc("## A\n\nOne.\n\nTwo.\n\n## B\n\nThree.\n"), &[]);
-        let prev: Vec<(String, String)> = before
-            .iter()
-            .map(|s| (s.id.clone(), s.text.clone()))
-            .collect();
+        let prev: Vec<(String, String)> = before.iter().map(|s| (s.id.clone(), s.text.clone())).collect();
         // Insert a paragraph at the top of section A and edit "Three."
         let after = segments(
             &doc("## A\n\nNew zero.\n\nOne.\n\nTwo.\n\n## B\n\nThree, edited.\n"),

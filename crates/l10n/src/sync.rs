@@ -54,8 +54,7 @@ pub fn sync(project: &Project, check: bool) -> Result<SyncReport, Error> {
             continue;
         }
         if !check {
-            nashr_content::fs::write_if_changed(&path, text.as_bytes())
-                .map_err(|e| Error::io(&path, e))?;
+            nashr_content::fs::write_if_changed(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
         }
         report.changed.push(project.shown(&path));
     }

@@ -31,11 +31,7 @@ pub struct LocalizedArticle {
 impl Localizer {
     /// The source locale of `article`.
     pub fn article_locale<'a>(&'a self, article: &'a Article) -> &'a str {
-        article
-            .front()
-            .lang
-            .as_deref()
-            .unwrap_or(self.source_locale())
+        article.front().lang.as_deref().unwrap_or(self.source_locale())
     }
 
     /// The segments of `article` with the ids its source catalog gives them.

@@ -63,9 +63,7 @@ enum L10nCommand {
 }
 
 /// Entry point of the binary.
-pub fn main_with_args(
-    args: impl IntoIterator<Item = std::ffi::OsString>,
-) -> std::process::ExitCode {
+pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> std::process::ExitCode {
     let interactive = std::io::stderr().is_terminal();
     let filter = if std::env::var_os("NASHR_LOG").is_some() {
         tracing::Level::DEBUG
@@ -83,22 +81,22 @@ pub fn main_with_args(
 
 /// Runs one command line, writing reports to `out`. `interactive` enables colours and the
 /// progress bar (only when `out` is a terminal).
-pub fn execute(
-    args: impl IntoIterator<Item = std::ffi::OsString>,
-    out: &mut dyn Write,
-    interactive: bool,
-) -> u8 {
+pub fn execute(args: impl IntoIterator<Item = std::ffi::OsString>, out: &mut dyn Write, interactive: bool) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
             let text = if interactive {
                 e.render().ansi().to_string()
             } else {
                 e.render().to_string()
             };
-            let _ = write!(out, "{text}");
-            return code;
+            if e.use_stderr() {
+                let _ = write!(out, "{text}");
+                return EXIT_USAGE;
+            }
+            // --help and --version are the output the user asked for: stdout.
+            print!("{text}");
+            return 0;
         }
     };
     let mut ui = Ui {
@@ -144,14 +142,13 @@ impl Ui<'_> {
                 } else {
                     miette::GraphicalTheme::unicode_nocolor()
                 };
-                let handler =
-                    miette::GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+                let handler = miette::GraphicalReportHandler::new_themed(theme).with_context_lines(1);
                 for err in errors {
                     let mut text = String::new();
                     if handler.render_report(&mut text, err).is_err() {
                         text = err.to_string();
                     }
-                    let _ = writeln!(self.out, "error: {}\n{text}", err.location());
+                    let _ = writeln!(self.out, "{text}");
                 }
                 let n = errors.len();
                 let _ = writeln!(
@@ -186,12 +183,10 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         for p in &report.removed {
             ui.info(format!("removed {}", p.display()));
         }
-    } else if let Ok(report) = nashr_l10n::sync::sync(&project, true) {
-        if !report.is_clean() {
-            ui.warn(
-                "translation catalogs are out of date with the articles; run `nashr l10n sync`",
-            );
-        }
+    } else if let Ok(report) = nashr_l10n::sync::sync(&project, true)
+        && !report.is_clean()
+    {
+        ui.warn("translation catalogs are out of date with the articles; run `nashr l10n sync`");
     }
     let l10n = std::sync::Arc::new(Localizer::load(&project)?);
     let out_dir = match &args.out {
@@ -245,7 +240,10 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         started.elapsed().as_secs_f64()
     ));
     for (locale, n) in l10n.fallback_counts() {
-        ui.info(format!("{locale}: {n} text{} not translated yet, shown from the fallback locale (see locales/{locale}/)", plural(n)));
+        ui.info(format!(
+            "{locale}: {n} text{} not translated yet, shown from the fallback locale (see locales/{locale}/)",
+            plural(n)
+        ));
     }
     Ok(0)
 }

@@ -84,9 +84,7 @@ pub fn write_outputs(out_dir: &Path, outputs: &[Output]) -> Result<BuildReport, 
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     for output in outputs {
         let path = out_dir.join(&output.path);
-        if nashr_content::fs::write_if_changed(&path, &output.bytes)
-            .map_err(|e| Error::io(&path, e))?
-        {
+        if nashr_content::fs::write_if_changed(&path, &output.bytes).map_err(|e| Error::io(&path, e))? {
             report.written.push(output.path.clone());
         } else {
             report.unchanged += 1;
@@ -95,10 +93,7 @@ pub fn write_outputs(out_dir: &Path, outputs: &[Output]) -> Result<BuildReport, 
     let manifest_path = out_dir.join(MANIFEST);
     let produced: BTreeSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
     if let Ok(previous) = std::fs::read_to_string(&manifest_path) {
-        for old in previous
-            .lines()
-            .filter(|l| !l.is_empty() && !produced.contains(l))
-        {
+        for old in previous.lines().filter(|l| !l.is_empty() && !produced.contains(l)) {
             // Never follow a manifest line out of the output directory.
             if old.split('/').any(|part| part == ".." || part.is_empty()) {
                 continue;

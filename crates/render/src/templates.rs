@@ -18,20 +18,14 @@ use nashr_l10n::{FluentArgs, FluentValue, Localizer};
 /// Templates nashr ships: a project without `templates/` (or missing one of them) gets these.
 const BUILTIN: &[(&str, &str)] = &[
     ("base.html", include_str!("../../../templates/base.html")),
-    (
-        "article.html",
-        include_str!("../../../templates/article.html"),
-    ),
+    ("article.html", include_str!("../../../templates/article.html")),
     ("card.html", include_str!("../../../templates/card.html")),
     ("index.html", include_str!("../../../templates/index.html")),
     ("tags.html", include_str!("../../../templates/tags.html")),
     ("tag.html", include_str!("../../../templates/tag.html")),
     ("root.html", include_str!("../../../templates/root.html")),
     ("atom.xml", include_str!("../../../templates/atom.xml")),
-    (
-        "sitemap.xml",
-        include_str!("../../../templates/sitemap.xml"),
-    ),
+    ("sitemap.xml", include_str!("../../../templates/sitemap.xml")),
 ];
 
 /// Where a template came from, to point errors at the right file.
@@ -131,9 +125,7 @@ fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d)? {
             let path = entry?.path();
-            let hidden = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
             if hidden {
                 continue;
             } else if path.is_dir() {
@@ -149,11 +141,7 @@ fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// A minijinja error as a located error in the template file, with the cause chain (a
 /// missing Fluent message, say) in the message.
-fn source_error(
-    sources: &BTreeMap<String, TemplateSource>,
-    name: &str,
-    e: &minijinja::Error,
-) -> SourceError {
+fn source_error(sources: &BTreeMap<String, TemplateSource>, name: &str, e: &minijinja::Error) -> SourceError {
     let mut message = match e.detail() {
         Some(d) => format!("{}: {d}", e.kind()),
         None => e.kind().to_string(),
@@ -163,10 +151,7 @@ fn source_error(
         message.push_str(&format!(": {c}"));
         cause = c.source();
     }
-    let Some(src) = sources
-        .get(e.name().unwrap_or(name))
-        .or_else(|| sources.get(name))
-    else {
+    let Some(src) = sources.get(e.name().unwrap_or(name)).or_else(|| sources.get(name)) else {
         return SourceError::whole_file(format!("templates/{name}"), message);
     };
     let span = match (e.range(), e.line()) {
@@ -177,13 +162,8 @@ fn source_error(
         }
         _ => 0..0,
     };
-    SourceError::new(
-        &src.shown,
-        src.text.clone(),
-        span,
-        format!("template error: {message}"),
-    )
-    .with_label("while rendering this")
+    SourceError::new(&src.shown, src.text.clone(), span, format!("template error: {message}"))
+        .with_label("while rendering this")
 }
 
 fn lang_of(state: &State) -> Result<String, minijinja::Error> {
@@ -226,18 +206,14 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
         move |state: &State, value: Value| -> Result<String, minijinja::Error> {
             let lang = lang_of(state)?;
             let text = value.to_string();
-            let date: jiff::civil::Date =
-                text.get(..10).unwrap_or(&text).parse().map_err(|_| {
-                    minijinja::Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!("`{text}` is not a date (YYYY-MM-DD)"),
-                    )
-                })?;
-            let data = date_l10n.locale(&lang).ok_or_else(|| {
+            let date: jiff::civil::Date = text.get(..10).unwrap_or(&text).parse().map_err(|_| {
                 minijinja::Error::new(
                     ErrorKind::InvalidOperation,
-                    format!("unknown locale `{lang}`"),
+                    format!("`{text}` is not a date (YYYY-MM-DD)"),
                 )
+            })?;
+            let data = date_l10n.locale(&lang).ok_or_else(|| {
+                minijinja::Error::new(ErrorKind::InvalidOperation, format!("unknown locale `{lang}`"))
             })?;
             Ok(data.format.date(date))
         },
@@ -247,10 +223,7 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
         move |state: &State, value: Value| -> Result<String, minijinja::Error> {
             let lang = lang_of(state)?;
             let data = l10n.locale(&lang).ok_or_else(|| {
-                minijinja::Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("unknown locale `{lang}`"),
-                )
+                minijinja::Error::new(ErrorKind::InvalidOperation, format!("unknown locale `{lang}`"))
             })?;
             if let Some(i) = value.as_i64() {
                 return Ok(data.format.integer(i));

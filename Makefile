@@ -1,0 +1,35 @@
+# The two commands a new machine needs: `make run` and `make test`.
+# Everything else is a convenience for developers.
+
+CARGO ?= cargo
+
+.PHONY: run build test lint fmt bench services clean help
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+run: ## Update the translation catalogs and build the sample site into public/
+	$(CARGO) run --quiet -p nashr -- run
+
+build: ## Build the site only (no catalog update)
+	$(CARGO) run --quiet -p nashr -- build
+
+test: services lint ## Check formatting and lints, then run every test
+	$(CARGO) test --workspace
+
+lint: ## cargo fmt --check and clippy with warnings as errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+bench: ## Measure build times on generated sites (see BENCHMARKS.md)
+	$(CARGO) bench -p nashr-tests --bench build
+
+services: ## Start what the tests need (nothing yet: the site build needs no service)
+	@true
+
+clean: ## Remove build products and the generated site
+	$(CARGO) clean
+	rm -rf public

@@ -1,0 +1,205 @@
+//! Broken input: every problem is reported with its file, line and column and the offending
+//! line, the exit code is 1, and nothing in the output directory is touched.
+
+use nashr_tests::{Run, Sample, changed, snapshot};
+
+/// Builds the intact sample once, breaks it with `edit`, builds again, and checks the report.
+fn broken(edit: impl FnOnce(&Sample)) -> (Sample, Run) {
+    let sample = Sample::new();
+    assert_eq!(sample.nashr(&["build"]).code, 0);
+    let before = snapshot(&sample.public());
+    edit(&sample);
+    let run = sample.nashr(&["build"]);
+    assert_eq!(run.code, 1, "bad input must exit 1:\n{}", run.output);
+    assert!(run.output.contains("nothing was written"), "{}", run.output);
+    assert_eq!(
+        changed(&before, &snapshot(&sample.public())),
+        Vec::<String>::new(),
+        "a failed build touched public/"
+    );
+    assert!(!run.output.contains("panicked"), "{}", run.output);
+    (sample, run)
+}
+
+fn assert_points_at(run: &Run, location: &str, line_text: &str) {
+    assert!(
+        run.output.contains(&format!("[{location}")),
+        "expected {location} in:\n{}",
+        run.output
+    );
+    assert!(
+        run.output.contains(line_text),
+        "expected the offending line {line_text:?} in:\n{}",
+        run.output
+    );
+}
+
+#[test]
+fn unknown_front_matter_field() {
+    let (_, run) = broken(|s| s.replace("content/acupuncture/index.md", "reviewed_by =", "reviwed_by ="));
+    assert_points_at(
+        &run,
+        "content/acupuncture/index.md:6:1",
+        "reviwed_by = \"Pt. Ahmad Rezvani\"",
+    );
+    assert!(run.output.contains("unknown field `reviwed_by`"), "{}", run.output);
+    // One typo is one error: articles linking to this one are not reported as broken links.
+    assert!(run.output.contains("1 error in the input"), "{}", run.output);
+}
+
+#[test]
+fn malformed_toml_front_matter() {
+    let (_, run) = broken(|s| s.replace("content/acupuncture/index.md", "date = 2026-11-10", "date = 2026-13-45"));
+    assert_points_at(&run, "content/acupuncture/index.md:4:8", "date = 2026-13-45");
+}
+
+#[test]
+fn malformed_yaml_front_matter() {
+    let (_, run) = broken(|s| s.replace("content/benefits-of-physiotherapy/index.md", "tags: [", "tags: [[["));
+    assert!(
+        run.output.contains("content/benefits-of-physiotherapy/index.md:"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains("tags: [[["), "{}", run.output);
+}
+
+#[test]
+fn yaml_date_that_is_not_a_date() {
+    let (_, run) = broken(|s| {
+        s.replace(
+            "content/benefits-of-physiotherapy/index.md",
+            "date: 2026-09-02",
+            "date: next tuesday",
+        )
+    });
+    assert_points_at(
+        &run,
+        "content/benefits-of-physiotherapy/index.md:4:7",
+        "date: next tuesday",
+    );
+    assert!(run.output.contains("write it as YYYY-MM-DD"), "{}", run.output);
+}
+
+#[test]
+fn fluent_syntax_error() {
+    let (_, run) = broken(|s| {
+        let mut text = s.read("locales/fa/site.ftl");
+        text.push_str("broken-message = { $name\n");
+        s.write("locales/fa/site.ftl", &text);
+    });
+    let line = nashr_tests::repo_root().join("locales/fa/site.ftl");
+    let n = std::fs::read_to_string(line).unwrap().lines().count() + 1;
+    assert_points_at(&run, &format!("locales/fa/site.ftl:{n}:1"), "broken-message = { $name");
+    assert!(run.output.contains("Fluent syntax error"), "{}", run.output);
+}
+
+#[test]
+fn duplicate_message_id() {
+    let (_, run) = broken(|s| {
+        let mut text = s.read("locales/en/site.ftl");
+        text.push_str("nav-topics = Topics again\n");
+        s.write("locales/en/site.ftl", &text);
+    });
+    assert!(
+        run.output.contains("`nav-topics` is defined more than once"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains("nav-topics = Topics again"), "{}", run.output);
+}
+
+#[test]
+fn template_error() {
+    let (_, run) = broken(|s| s.replace("templates/tags.html", "{% block main %}", "{% block main %}{% if %}"));
+    assert_points_at(&run, "templates/tags.html:3:", "{% block main %}{% if %}");
+}
+
+#[test]
+fn template_asks_for_a_message_no_locale_has() {
+    let (_, run) = broken(|s| {
+        s.replace(
+            "templates/article.html",
+            "t(\"article-topics\")",
+            "t(\"article-topicz\")",
+        )
+    });
+    assert!(
+        run.output.contains("no locale defines the message `article-topicz`"),
+        "{}",
+        run.output
+    );
+    assert_points_at(&run, "templates/article.html:", "t(\"article-topicz\")");
+}
+
+#[test]
+fn missing_referenced_image() {
+    let (_, run) = broken(|s| std::fs::remove_file(s.path("content/physiotherapy-vs-massage/comparison.svg")).unwrap());
+    assert!(
+        run.output
+            .contains("the image `comparison.svg` does not exist next to the article"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("content/physiotherapy-vs-massage/index.md:"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains("](comparison.svg)"), "{}", run.output);
+}
+
+#[test]
+fn missing_hero_image() {
+    let (_, run) = broken(|s| std::fs::remove_file(s.path("content/acupuncture/hero.svg")).unwrap());
+    assert_points_at(&run, "content/acupuncture/index.md:8:1", "hero = { src = \"hero.svg\"");
+}
+
+#[test]
+fn link_to_an_article_that_does_not_exist() {
+    let (_, run) = broken(|s| {
+        s.replace(
+            "content/acupuncture/index.md",
+            "(@/physiotherapy-vs-massage)",
+            "(@/physio-vs-massage)",
+        )
+    });
+    assert!(
+        run.output
+            .contains("`@/physio-vs-massage` links to an article that does not exist"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn several_problems_are_reported_together() {
+    let (_, run) = broken(|s| {
+        s.replace("content/acupuncture/index.md", "reviewed_by =", "reviwed_by =");
+        std::fs::remove_file(s.path("content/physiotherapy-vs-massage/comparison.svg")).unwrap();
+    });
+    assert!(run.output.contains("2 errors in the input"), "{}", run.output);
+}
+
+#[test]
+fn bad_configuration() {
+    let (_, run) = broken(|s| s.replace("nashr.toml", "per_page = 2", "per_page = 2\nper_pgae = 3"));
+    assert_points_at(&run, "nashr.toml:", "per_pgae = 3");
+}
+
+#[test]
+fn usage_and_environment_errors_exit_2() {
+    let sample = Sample::new();
+    assert_eq!(sample.nashr(&["frobnicate"]).code, 2);
+    assert_eq!(sample.nashr(&["build", "--no-such-flag"]).code, 2);
+    let empty = tempfile::tempdir().unwrap();
+    let run = nashr_tests::run(vec![
+        "nashr".into(),
+        "build".into(),
+        "--root".into(),
+        empty.path().into(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.output);
+    assert!(run.output.contains("nashr.toml not found"), "{}", run.output);
+    assert_eq!(nashr_tests::run(vec!["nashr".into(), "--help".into()]).code, 0);
+}
