@@ -24,8 +24,8 @@ article-published = Published on { $date }
 article-updated = Updated on { $date }
 article-reading-time =
     { $minutes ->
-        [one] { $minutes } minute read
-       *[other] { $minutes } minutes read
+        [one] { $minutes } minute to read
+       *[other] { $minutes } minutes to read
     }
 
 # Article page: medical disclaimer shown on every article. $reviewer is the reviewer's name.

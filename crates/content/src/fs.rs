@@ -16,7 +16,9 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_data()?;
+    // No fsync: the rename already guarantees a reader sees the old file or the new one,
+    // never half of one, and outputs can be rebuilt after a power cut. Syncing every file
+    // made writing a 6,000-file site ten times slower.
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(true)
 }

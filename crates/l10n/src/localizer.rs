@@ -26,15 +26,21 @@ pub struct FtlFile {
 }
 
 impl FtlFile {
-    /// 1-based line of the definition of message `id` (or term `-id`), if present.
-    pub fn line_of(&self, id: &str) -> Option<usize> {
+    /// 1-based lines where message `id` (or term `-id`) is defined, in file order.
+    pub fn definition_lines<'a>(&'a self, id: &'a str) -> impl Iterator<Item = usize> + 'a {
         self.source
             .lines()
-            .position(|l| {
+            .enumerate()
+            .filter(move |(_, l)| {
                 l.strip_prefix(id)
                     .is_some_and(|rest| rest.trim_start().starts_with('='))
             })
-            .map(|i| i + 1)
+            .map(|(i, _)| i + 1)
+    }
+
+    /// 1-based line of the first definition of `id`, if present.
+    pub fn line_of(&self, id: &str) -> Option<usize> {
+        self.definition_lines(id).next()
     }
 }
 
@@ -94,11 +100,7 @@ impl Localizer {
         let mut errors = Vec::new();
         let mut locales = Vec::new();
         for code in &config.site.locales {
-            match load_locale(project, code, &mut errors) {
-                Ok(Some(data)) => locales.push(data),
-                Ok(None) => {}
-                Err(e) => return Err(e),
-            }
+            locales.push(load_locale(project, code, &mut errors)?);
         }
         if !errors.is_empty() {
             return Err(Error::Input(errors));
@@ -269,7 +271,7 @@ fn describe(errs: &[FluentError]) -> String {
     errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
 }
 
-fn load_locale(project: &Project, code: &str, errors: &mut Vec<SourceError>) -> Result<Option<LocaleData>, Error> {
+fn load_locale(project: &Project, code: &str, errors: &mut Vec<SourceError>) -> Result<LocaleData, Error> {
     let langid: LanguageIdentifier = code
         .parse()
         .map_err(|_| Error::Environment(format!("`{code}` is not a locale code")))?;
@@ -297,7 +299,7 @@ fn load_locale(project: &Project, code: &str, errors: &mut Vec<SourceError>) -> 
         articles.insert(slug, ArticleCatalog { file, bundle });
     }
     let rtl = langid.character_direction() == CharacterDirection::RTL;
-    Ok(Some(LocaleData {
+    Ok(LocaleData {
         code: code.to_string(),
         langid,
         rtl,
@@ -305,7 +307,7 @@ fn load_locale(project: &Project, code: &str, errors: &mut Vec<SourceError>) -> 
         ui,
         articles,
         format,
-    }))
+    })
 }
 
 fn read_ftl_dir(project: &Project, dir: &Path, errors: &mut Vec<SourceError>) -> Result<Vec<FtlFile>, Error> {
@@ -377,17 +379,7 @@ fn add_checked(bundle: &mut Bundle, file: &FtlFile, errors: &mut Vec<SourceError
                     id.clone()
                 };
                 // Point at the last definition: the one that was ignored.
-                let line = file
-                    .source
-                    .lines()
-                    .enumerate()
-                    .filter(|(_, l)| {
-                        l.strip_prefix(shown_id.as_str())
-                            .is_some_and(|r| r.trim_start().starts_with('='))
-                    })
-                    .map(|(i, _)| i + 1)
-                    .last()
-                    .unwrap_or(1);
+                let line = file.definition_lines(&shown_id).last().unwrap_or(1);
                 let start = nashr_content::diag::offset_of(&file.source, line, 1);
                 errors.push(
                     SourceError::new(

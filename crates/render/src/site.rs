@@ -337,7 +337,6 @@ impl<'a> SiteRenderer<'a> {
                 sitemap_entry(
                     &mut sitemap,
                     &page,
-                    lang,
                     Some(view.updated.clone().unwrap_or(view.date.clone())),
                 );
                 for asset in &article.assets {
@@ -376,7 +375,7 @@ impl<'a> SiteRenderer<'a> {
                 };
                 let ctx = minijinja::context! { page => Value::from(Serde(&page)), articles => Value::from(Serde(chunk)), pagination => Value::from(Serde(&pagination)), ..Value::from(Serde(&common)) };
                 push(self.render("index.html", Urls::file(&rel), ctx), &mut outputs);
-                sitemap_entry(&mut sitemap, &page, lang, None);
+                sitemap_entry(&mut sitemap, &page, None);
                 tick();
             }
 
@@ -395,7 +394,7 @@ impl<'a> SiteRenderer<'a> {
                 let tag = self.tag_ref(lang, key);
                 let ctx = minijinja::context! { page => Value::from(Serde(&page)), tag => Value::from(Serde(&tag)), articles => Value::from(Serde(&tagged)), ..Value::from(Serde(&common)) };
                 push(self.render("tag.html", Urls::file(&rel), ctx), &mut outputs);
-                sitemap_entry(&mut sitemap, &page, lang, None);
+                sitemap_entry(&mut sitemap, &page, None);
                 tag_list.push(
                     minijinja::context! { key => tag.key, label => tag.label, url => tag.url, count => tagged.len() },
                 );
@@ -405,7 +404,7 @@ impl<'a> SiteRenderer<'a> {
             let page = self.page(lang, "tags", &rel, |l| format!("{l}/tags/"), root_x_default.clone());
             let ctx = minijinja::context! { page => Value::from(Serde(&page)), tags => tag_list, ..Value::from(Serde(&common)) };
             push(self.render("tags.html", Urls::file(&rel), ctx), &mut outputs);
-            sitemap_entry(&mut sitemap, &page, lang, None);
+            sitemap_entry(&mut sitemap, &page, None);
             tick();
 
             // Atom feed: machine dates stay RFC 3339; `updated` is the newest article's, so an
@@ -496,7 +495,7 @@ struct SitemapAlt {
     href: String,
 }
 
-fn sitemap_entry(urls: &mut Vec<SitemapUrl>, page: &PageInfo, _lang: &str, lastmod: Option<String>) {
+fn sitemap_entry(urls: &mut Vec<SitemapUrl>, page: &PageInfo, lastmod: Option<String>) {
     let mut alternates: Vec<SitemapAlt> = page
         .alternates
         .iter()
