@@ -57,6 +57,14 @@ impl Sample {
         self.write(rel, &text.replacen(from, to, 1));
     }
 
+    /// The first line of file `rel` that starts with `prefix` (a catalog message, say).
+    pub fn line_starting(&self, rel: &str, prefix: &str) -> String {
+        let text = self.read(rel);
+        let line = text.lines().find(|l| l.starts_with(prefix));
+        line.unwrap_or_else(|| panic!("{rel} has no line starting with {prefix:?}"))
+            .to_string()
+    }
+
     /// Runs `nashr <args> --root <sample>` in-process.
     pub fn nashr(&self, args: &[&str]) -> Run {
         let mut all: Vec<OsString> = vec!["nashr".into()];

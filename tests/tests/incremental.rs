@@ -29,12 +29,7 @@ fn one_translation_changes_only_the_pages_that_show_it() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     // A body paragraph: shown on the article page and, as full content, in the feed.
     let catalog = "locales/fa/articles/acupuncture.ftl";
-    let text = sample.read(catalog);
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("intro-p1 = "))
-        .expect("intro-p1 in the catalog")
-        .to_string();
+    let line = sample.line_starting(catalog, "intro-p1 = ");
     sample.replace(catalog, &line, &format!("{line} (ویرایش شد)"));
     build(&sample);
     assert_eq!(
@@ -46,12 +41,7 @@ fn one_translation_changes_only_the_pages_that_show_it() {
     // A title is also on the index, topic pages and the feed, but only in Persian.
     let before = snapshot(&sample.public());
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let line = sample
-        .read(catalog)
-        .lines()
-        .find(|l| l.starts_with("title = "))
-        .unwrap()
-        .to_string();
+    let line = sample.line_starting(catalog, "title = ");
     sample.replace(catalog, &line, &format!("{line}!"));
     build(&sample);
     let changed = changed(&before, &snapshot(&sample.public()));

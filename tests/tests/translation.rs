@@ -21,23 +21,14 @@ fn committed_catalogs_are_in_sync_with_the_articles() {
 fn missing_segment_falls_back_to_english_with_a_notice() {
     let sample = Sample::new();
     let catalog = "locales/fa/articles/acupuncture.ftl";
-    let line = sample
-        .read(catalog)
-        .lines()
-        .find(|l| l.starts_with("intro-p1 = "))
-        .unwrap()
-        .to_string();
+    let line = sample.line_starting(catalog, "intro-p1 = ");
     sample.replace(catalog, &format!("{line}\n"), "");
     let run = sample.nashr(&["build"]);
     assert_eq!(run.code, 0, "{}", run.output);
     assert!(run.output.contains("fa: 1 text not translated yet"), "{}", run.output);
     let page = sample.read("public/fa/acupuncture/index.html");
-    let english = sample.read("locales/en/articles/acupuncture.ftl");
-    let source = english
-        .lines()
-        .find(|l| l.starts_with("intro-p1 = "))
-        .unwrap()
-        .trim_start_matches("intro-p1 = ");
+    let english = sample.line_starting("locales/en/articles/acupuncture.ftl", "intro-p1 = ");
+    let source = english.trim_start_matches("intro-p1 = ");
     let first_words: String = source.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
     assert!(
         page.contains(&first_words),
@@ -54,12 +45,7 @@ fn missing_segment_falls_back_to_english_with_a_notice() {
 fn segments_can_use_terms_and_whole_file_translations_win() {
     let sample = Sample::new();
     let catalog = "locales/fa/articles/acupuncture.ftl";
-    let line = sample
-        .read(catalog)
-        .lines()
-        .find(|l| l.starts_with("intro-p1 = "))
-        .unwrap()
-        .to_string();
+    let line = sample.line_starting(catalog, "intro-p1 = ");
     sample.replace(catalog, &line, "intro-p1 = در { -clinic-name } طب سوزنی انجام می‌شود.");
     // A transcreated benefits article replaces the segments for Persian.
     sample.write(

@@ -444,30 +444,12 @@ impl<'a> SiteRenderer<'a> {
 
         // Static files (stylesheet, fonts): copied as they are.
         let static_dir = self.project.static_dir();
-        if static_dir.is_dir() {
-            let mut stack = vec![static_dir.clone()];
-            while let Some(dir) = stack.pop() {
-                for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-                    let path = entry.map_err(|e| Error::io(&dir, e))?.path();
-                    if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
-                        continue;
-                    }
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else {
-                        let rel = path
-                            .strip_prefix(&static_dir)
-                            .unwrap_or(&path)
-                            .to_string_lossy()
-                            .replace('\\', "/");
-                        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                        outputs.push(Output {
-                            path: format!("static/{rel}"),
-                            bytes,
-                        });
-                    }
-                }
-            }
+        for path in nashr_content::fs::walk_files(&static_dir).map_err(|e| Error::io(&static_dir, e))? {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            outputs.push(Output {
+                path: format!("static/{}", nashr_content::fs::relative_slash(&path, &static_dir)),
+                bytes,
+            });
         }
 
         if !errors.is_empty() {

@@ -7,7 +7,7 @@
 //! - `value|number`: a number with the locale's digits and grouping.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use minijinja::value::{Kwargs, ValueKind};
@@ -54,22 +54,16 @@ impl Templates {
             })
             .collect();
         let dir = project.templates_dir();
-        if dir.is_dir() {
-            for path in walk(&dir).map_err(|e| Error::io(&dir, e))? {
-                let name = path
-                    .strip_prefix(&dir)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-                sources.insert(
-                    name,
-                    TemplateSource {
-                        shown: project.shown(&path),
-                        text: Arc::from(text),
-                    },
-                );
-            }
+        for path in nashr_content::fs::walk_files(&dir).map_err(|e| Error::io(&dir, e))? {
+            let name = nashr_content::fs::relative_slash(&path, &dir);
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            sources.insert(
+                name,
+                TemplateSource {
+                    shown: project.shown(&path),
+                    text: Arc::from(text),
+                },
+            );
         }
 
         let mut env = Environment::new();
@@ -117,26 +111,6 @@ impl Templates {
         tmpl.render(ctx)
             .map_err(|e| source_error(&self.sources, e.name().unwrap_or(name), &e))
     }
-}
-
-fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if hidden {
-                continue;
-            } else if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// A minijinja error as a located error in the template file, with the cause chain (a
