@@ -212,8 +212,11 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         out_dir: out_dir.clone(),
         now: jiff::Timestamp::now(),
     };
-    let progress = |done: usize, total: usize| {
+    let progress = |phase: &str, done: usize, total: usize| {
         if let Some(bar) = &bar {
+            if done == 1 {
+                bar.set_message(phase.to_string());
+            }
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         }

@@ -11,7 +11,7 @@
 //! let project = nashr_content::Project::load(std::path::Path::new("."))?;
 //! let l10n = Arc::new(nashr_l10n::Localizer::load(&project)?);
 //! let options = nashr_render::BuildOptions { out_dir: project.output_dir(), now: jiff::Timestamp::now() };
-//! let report = nashr_render::build(&project, &l10n, &options, &|_, _| {})?;
+//! let report = nashr_render::build(&project, &l10n, &options, &|_, _, _| {})?;
 //! println!("{} files written", report.written.len());
 //! # Ok(()) }
 //! ```
@@ -51,12 +51,15 @@ pub struct BuildReport {
     pub locales: usize,
 }
 
+/// Called as work completes: `(phase, done, total)`, the phase being "rendering" or "writing".
+pub type Progress<'a> = dyn Fn(&str, usize, usize) + 'a;
+
 /// Renders the whole site in memory; nothing is written.
 pub fn render(
     project: &Project,
     l10n: &Arc<Localizer>,
     now: jiff::Timestamp,
-    progress: &dyn Fn(usize, usize),
+    progress: &Progress<'_>,
 ) -> Result<(Vec<Output>, usize), Error> {
     let renderer = site::SiteRenderer::new(project, l10n.clone(), now)?;
     let outputs = renderer.render_all(progress)?;
@@ -68,10 +71,10 @@ pub fn build(
     project: &Project,
     l10n: &Arc<Localizer>,
     options: &BuildOptions,
-    progress: &dyn Fn(usize, usize),
+    progress: &Progress<'_>,
 ) -> Result<BuildReport, Error> {
     let (outputs, articles) = render(project, l10n, options.now, progress)?;
-    let mut report = write_outputs(&options.out_dir, &outputs)?;
+    let mut report = write_outputs(&options.out_dir, &outputs, progress)?;
     report.articles = articles;
     report.locales = project.config.site.locales.len();
     Ok(report)
@@ -79,10 +82,11 @@ pub fn build(
 
 /// Writes `outputs` under `out_dir`: only changed files, each atomically; then removes what
 /// the previous build wrote and this one did not.
-pub fn write_outputs(out_dir: &Path, outputs: &[Output]) -> Result<BuildReport, Error> {
+pub fn write_outputs(out_dir: &Path, outputs: &[Output], progress: &Progress<'_>) -> Result<BuildReport, Error> {
     let mut report = BuildReport::default();
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
-    for output in outputs {
+    for (i, output) in outputs.iter().enumerate() {
+        progress("writing", i + 1, outputs.len());
         let path = out_dir.join(&output.path);
         if nashr_content::fs::write_if_changed(&path, &output.bytes).map_err(|e| Error::io(&path, e))? {
             report.written.push(output.path.clone());

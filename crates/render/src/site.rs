@@ -291,8 +291,8 @@ impl<'a> SiteRenderer<'a> {
         })
     }
 
-    /// Renders every file; `progress(done, total)` is called as pages complete.
-    pub(crate) fn render_all(&self, progress: &dyn Fn(usize, usize)) -> Result<Vec<Output>, Error> {
+    /// Renders every file, reporting each page to `progress`.
+    pub(crate) fn render_all(&self, progress: &crate::Progress<'_>) -> Result<Vec<Output>, Error> {
         let locales = self.locales().to_vec();
         let per_page = self.project.config.site.per_page;
         let mut tags: BTreeSet<&str> = BTreeSet::new();
@@ -304,7 +304,7 @@ impl<'a> SiteRenderer<'a> {
         let mut done = 0;
         let mut tick = || {
             done += 1;
-            progress(done, total);
+            progress("rendering", done, total);
         };
 
         let mut outputs = Vec::new();
