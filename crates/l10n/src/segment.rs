@@ -573,6 +573,106 @@ mod tests {
     }
 
     #[test]
+    fn ranges_are_ordered_and_disjoint_on_awkward_markdown() {
+        let bodies = [
+            "- a\n  - nested\n    continued\n- b\n\n  second paragraph of b\n",
+            "1. item\n\n   > quote in item\n   > more\n\n2. ![only](x.png)\n",
+            "> # heading in quote\n> para\n>\n> - list in quote\n",
+            "| a | *b* |\n|---|---|\n| `c` | [d](@/x) |\n\nAfter\\\nhard break\n",
+            "<div>\nraw html block\n</div>\n\ntext <span dir=\"ltr\">inline</span> end\n",
+            "Setext\n======\n\n    indented code\n\n***\n\n[ref link][r]\n\n[r]: https://example.com\n",
+            "line one\r\nline two\r\n\r\n## CRLF heading\r\n",
+            "![a](x.png) and ![b](y.png)\n\n**bold** ~~strike~~ `code`\n",
+            "",
+        ];
+        for body in bodies {
+            let d = doc(body);
+            let segs = segments(&d, &[]);
+            let mut end = 0;
+            for s in segs.iter().filter_map(|s| s.range.clone()) {
+                assert!(
+                    s.start >= end && s.end <= d.body().len() && s.start < s.end,
+                    "{body:?}: {s:?}"
+                );
+                end = s.end;
+            }
+            let ids: std::collections::HashSet<&str> = segs.iter().map(|s| s.id.as_str()).collect();
+            assert_eq!(ids.len(), segs.len(), "{body:?}: ids are unique");
+            assert!(segs.iter().all(|s| !s.text.contains('\n')), "{body:?}: one line each");
+        }
+    }
+
+    /// Bad input never panics: random Markdown-ish text through parsing and segmenting.
+    #[test]
+    fn random_input_never_panics() {
+        const PIECES: &[&str] = &[
+            "+++",
+            "---",
+            "\n",
+            "\n\n",
+            " ",
+            "  ",
+            "#",
+            "## ",
+            "> ",
+            "- ",
+            "1. ",
+            "*",
+            "**",
+            "_",
+            "`",
+            "```",
+            "[",
+            "]",
+            "(",
+            ")",
+            "@/",
+            "!",
+            "|",
+            "---|",
+            "<",
+            ">",
+            "&",
+            "\\",
+            "\r",
+            "title = \"x\"",
+            "date = 2026-01-01",
+            "title: x",
+            "date: 2026-01-01",
+            "می\u{200C}شود",
+            "\u{2068}",
+            "ي",
+            "text",
+            "{",
+            "}",
+            "\t",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            let len = (seed % 40) as usize;
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            if let Ok(d) = Document::parse(Path::new("fuzz.md"), text.clone()) {
+                let segs = segments(&d, &[]);
+                let prev: Vec<(String, String)> = segs.iter().map(|s| (s.id.clone(), s.text.clone())).collect();
+                segments(&d, &prev);
+            }
+            let body = Document::parse(
+                Path::new("b.md"),
+                format!("+++\ntitle = \"t\"\ndate = 2026-01-01\n+++\n{text}"),
+            );
+            if let Ok(d) = body {
+                segments(&d, &[]);
+            }
+        }
+    }
+
+    #[test]
     fn normalize_keeps_zwnj_and_joins_lines() {
         assert_eq!(normalize("می\u{200C}شود\n   ادامه"), "می\u{200C}شود ادامه");
         assert_eq!(normalize("a  \nb"), "a<br>b");

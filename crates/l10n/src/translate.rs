@@ -96,7 +96,9 @@ impl Localizer {
                 (SegmentKind::Field(f), _) => {
                     fields.insert(f, text);
                 }
-                (_, Some(range)) => {
+                // Segments come in document order and never overlap; the guard keeps a parser
+                // surprise from becoming a panic (the segment then stays in the source language).
+                (_, Some(range)) if range.start >= pos && range.end <= body_src.len() => {
                     body.push_str(&body_src[pos..range.start]);
                     body.push_str(&text);
                     pos = range.end;
