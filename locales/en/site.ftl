@@ -9,6 +9,9 @@ site-description = Evidence-based articles on physiotherapy, massage therapy and
 # Language menu in the header. language-name is this language's own name.
 language-name = English
 language-switcher-label = Language
+# The name of each language in this language, used in running text such as the fallback notice.
+language-en = English
+language-fa = Persian
 
 # Accessibility link, the first focusable element on every page.
 skip-to-content = Skip to main content

@@ -9,6 +9,9 @@ site-description = مقاله‌های مبتنی بر شواهد دربارهٔ
 # Language menu in the header. language-name is this language's own name.
 language-name = فارسی
 language-switcher-label = زبان
+# The name of each language in this language, used in running text such as the fallback notice.
+language-en = انگلیسی
+language-fa = فارسی
 
 # Accessibility link, the first focusable element on every page.
 skip-to-content = رفتن به محتوای اصلی

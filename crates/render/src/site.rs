@@ -211,6 +211,19 @@ impl<'a> SiteRenderer<'a> {
         }
     }
 
+    /// The name of language `code` in the words of locale `lang` (`language-en = انگلیسی`),
+    /// or the language's own name when `lang` has no such message.
+    fn language_in(&self, lang: &str, code: &str) -> String {
+        match self.l10n.message(lang, &format!("language-{code}"), None) {
+            Ok(f) if f.locale == lang => f.text,
+            _ => self
+                .language_names
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| code.to_string()),
+        }
+    }
+
     fn tag_label(&self, lang: &str, key: &str) -> String {
         self.l10n
             .message(lang, &format!("tag-{key}"), None)
@@ -260,7 +273,7 @@ impl<'a> SiteRenderer<'a> {
             fallback_language: if loc.fallback.is_empty() {
                 None
             } else {
-                self.language_names.get(&source_lang).cloned()
+                Some(self.language_in(lang, &source_lang))
             },
             source_lang,
         }
