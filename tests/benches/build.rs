@@ -50,7 +50,9 @@ fn build(root: &Path, out: &Path) -> Phases {
     let l10n = Arc::new(nashr_l10n::Localizer::load(&project).expect("l10n"));
     let l10n_time = t.elapsed();
     let t = Instant::now();
-    let (outputs, _) = nashr_render::render(&project, &l10n, jiff::Timestamp::now(), &|_, _, _| {}).expect("render");
+    let outputs = nashr_render::render(&project, &l10n, jiff::Timestamp::now(), &|_, _, _| {})
+        .expect("render")
+        .outputs;
     let render = t.elapsed();
     let t = Instant::now();
     let report = nashr_render::write_outputs(out, &outputs, &|_, _, _| {}).expect("write");

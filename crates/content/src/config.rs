@@ -34,6 +34,9 @@ pub struct SiteConfig {
     /// Articles per index page.
     #[serde(default = "default_per_page")]
     pub per_page: usize,
+    /// Newest articles in each locale's Atom feed.
+    #[serde(default = "default_feed_entries")]
+    pub feed_entries: usize,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -73,6 +76,10 @@ fn default_source_locale() -> String {
 
 fn default_per_page() -> usize {
     10
+}
+
+fn default_feed_entries() -> usize {
+    20
 }
 
 impl Config {

@@ -226,7 +226,7 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         bar.finish_and_clear();
     }
     let report = report?;
-    for w in l10n.warnings() {
+    for w in report.warnings.iter().cloned().chain(l10n.warnings()) {
         ui.warn(w);
     }
     let shown_out = project.shown(&out_dir);

@@ -49,10 +49,20 @@ pub struct BuildReport {
     pub removed: Vec<String>,
     pub articles: usize,
     pub locales: usize,
+    pub warnings: Vec<String>,
 }
 
 /// Called as work completes: `(phase, done, total)`, the phase being "rendering" or "writing".
 pub type Progress<'a> = dyn Fn(&str, usize, usize) + 'a;
+
+/// The whole site, rendered in memory.
+pub struct Rendered {
+    pub outputs: Vec<Output>,
+    /// Articles on the site (drafts and articles scheduled later are not).
+    pub articles: usize,
+    /// Things the editor should know that do not stop the build (a link to a draft, say).
+    pub warnings: Vec<String>,
+}
 
 /// Renders the whole site in memory; nothing is written.
 pub fn render(
@@ -60,10 +70,14 @@ pub fn render(
     l10n: &Arc<Localizer>,
     now: jiff::Timestamp,
     progress: &Progress<'_>,
-) -> Result<(Vec<Output>, usize), Error> {
+) -> Result<Rendered, Error> {
     let renderer = site::SiteRenderer::new(project, l10n.clone(), now)?;
     let outputs = renderer.render_all(progress)?;
-    Ok((outputs, renderer.article_count()))
+    Ok(Rendered {
+        outputs,
+        articles: renderer.article_count(),
+        warnings: renderer.warnings(),
+    })
 }
 
 /// Renders the site and writes it to `options.out_dir`.
@@ -73,10 +87,11 @@ pub fn build(
     options: &BuildOptions,
     progress: &Progress<'_>,
 ) -> Result<BuildReport, Error> {
-    let (outputs, articles) = render(project, l10n, options.now, progress)?;
-    let mut report = write_outputs(&options.out_dir, &outputs, progress)?;
-    report.articles = articles;
+    let rendered = render(project, l10n, options.now, progress)?;
+    let mut report = write_outputs(&options.out_dir, &rendered.outputs, progress)?;
+    report.articles = rendered.articles;
     report.locales = project.config.site.locales.len();
+    report.warnings = rendered.warnings;
     Ok(report)
 }
 

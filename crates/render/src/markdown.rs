@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use pulldown_cmark::{CowStr, Event, Parser, Tag};
+use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 
 /// What a body needs to know about the page it is rendered into.
 pub struct MarkdownContext<'a> {
@@ -13,6 +13,8 @@ pub struct MarkdownContext<'a> {
     pub base_path: &'a str,
     /// Anchor ids for the body's headings, in order.
     pub heading_ids: &'a [String],
+    /// Whether the article with this slug is on the site (not a draft, not scheduled later).
+    pub is_live: &'a dyn Fn(&str) -> bool,
 }
 
 /// The rendered body.
@@ -20,52 +22,71 @@ pub struct RenderedBody {
     pub html: String,
     /// Words of visible text, for the reading time.
     pub words: usize,
+    /// `@/slug` links whose article is not published yet: their text is kept, the link left
+    /// out until the article is on the site.
+    pub unpublished_links: Vec<String>,
 }
 
 pub fn render(body: &str, ctx: &MarkdownContext) -> RenderedBody {
     let mut words = 0;
     let mut heading = 0;
-    let events = Parser::new_ext(body, nashr_content::markdown_options()).map(|event| match event {
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => {
-            let dest_url = resolve_link(&dest_url, ctx).map_or(dest_url, CowStr::from);
+    let mut unpublished_links = Vec::new();
+    let mut dropping_link = false;
+    let events = Parser::new_ext(body, nashr_content::markdown_options()).filter_map(|event| {
+        Some(match event {
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            })
-        }
-        Event::Start(Tag::Heading {
-            level,
-            id,
-            classes,
-            attrs,
-        }) => {
-            let id = ctx.heading_ids.get(heading).map(|h| CowStr::from(h.clone())).or(id);
-            heading += 1;
+            }) => {
+                if let Some((slug, _)) = nashr_content::article::internal_link(&dest_url)
+                    && !(ctx.is_live)(slug)
+                {
+                    unpublished_links.push(slug.to_string());
+                    dropping_link = true;
+                    return None;
+                }
+                let dest_url = resolve_link(&dest_url, ctx).map_or(dest_url, CowStr::from);
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::End(TagEnd::Link) if dropping_link => {
+                dropping_link = false;
+                return None;
+            }
             Event::Start(Tag::Heading {
                 level,
                 id,
                 classes,
                 attrs,
-            })
-        }
-        Event::Text(text) => {
-            words += text.split_whitespace().count();
-            Event::Text(text)
-        }
-        other => other,
+            }) => {
+                let id = ctx.heading_ids.get(heading).map(|h| CowStr::from(h.clone())).or(id);
+                heading += 1;
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                })
+            }
+            Event::Text(text) => {
+                words += text.split_whitespace().count();
+                Event::Text(text)
+            }
+            other => other,
+        })
     });
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     RenderedBody {
         html: SANITIZER.clean(&html).to_string(),
         words,
+        unpublished_links,
     }
 }
 
@@ -118,9 +139,10 @@ mod tests {
             lang: "fa",
             base_path: "/",
             heading_ids: &ids,
+            is_live: &|s| s != "draft",
         };
         let out = render(
-            "## چیست؟\n\nمی\u{200C}شود [x](@/other#a) <script>alert(1)</script><span dir=\"ltr\" onclick=\"x\">Rust</span>\n",
+            "## چیست؟\n\nمی\u{200C}شود [x](@/other#a) [soon](@/draft) <script>alert(1)</script><span dir=\"ltr\" onclick=\"x\">Rust</span>\n",
             &ctx,
         );
         assert!(out.html.contains("<h2 id=\"what-is-it\">چیست؟</h2>"), "{}", out.html);
@@ -128,6 +150,12 @@ mod tests {
         assert!(out.html.contains("می\u{200C}شود"));
         assert!(out.html.contains("<span dir=\"ltr\">Rust</span>"), "{}", out.html);
         assert!(!out.html.contains("script"));
-        assert_eq!(out.words, 5); // the heading counts too
+        assert_eq!(out.words, 6); // the heading counts too
+        assert!(
+            out.html.contains(" soon ") && !out.html.contains("/fa/draft/"),
+            "{}",
+            out.html
+        );
+        assert_eq!(out.unpublished_links, ["draft"]);
     }
 }

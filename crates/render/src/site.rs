@@ -135,6 +135,9 @@ pub(crate) struct SiteRenderer<'a> {
     articles: Vec<&'a Article>,
     /// Language names, each in its own language.
     language_names: BTreeMap<String, String>,
+    /// Slugs of the live articles, for resolving `@/` links.
+    live: BTreeSet<String>,
+    warnings: std::sync::Mutex<BTreeSet<String>>,
 }
 
 impl<'a> SiteRenderer<'a> {
@@ -154,6 +157,7 @@ impl<'a> SiteRenderer<'a> {
             base_url: project.config.base_url(),
             base_path: project.config.base_path(),
         };
+        let live = articles.iter().map(|a| a.slug.clone()).collect();
         Ok(SiteRenderer {
             project,
             l10n,
@@ -161,11 +165,27 @@ impl<'a> SiteRenderer<'a> {
             urls,
             articles,
             language_names,
+            live,
+            warnings: Default::default(),
         })
     }
 
     pub(crate) fn article_count(&self) -> usize {
         self.articles.len()
+    }
+
+    fn warn(&self, warning: String) {
+        if let Ok(mut w) = self.warnings.lock() {
+            w.insert(warning);
+        }
+    }
+
+    /// Warnings raised while rendering, each once.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .map(|w| w.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn locales(&self) -> &[String] {
@@ -245,8 +265,15 @@ impl<'a> SiteRenderer<'a> {
             lang,
             base_path: &self.urls.base_path,
             heading_ids: &loc.heading_ids,
+            is_live: &|slug| self.live.contains(slug),
         };
         let body = markdown::render(&loc.body, &ctx);
+        for slug in &body.unpublished_links {
+            self.warn(format!(
+                "{} links to `@/{slug}`, which is not published yet (a draft, or scheduled later); the link is left out until it is",
+                article.doc.path.display()
+            ));
+        }
         let fm = article.front();
         let rel = format!("{lang}/{}/", article.slug);
         let source_lang = self.l10n.article_locale(article).to_string();
@@ -420,9 +447,11 @@ impl<'a> SiteRenderer<'a> {
             sitemap_entry(&mut sitemap, &page, None);
             tick();
 
-            // Atom feed: machine dates stay RFC 3339; `updated` is the newest article's, so an
+            // Atom feed: machine dates stay RFC 3339.
+            // The newest `feed_entries` articles; `updated` is the newest of theirs, so an
             // unchanged site gives an unchanged feed.
-            let updated = views
+            let entries = &views[..views.len().min(self.project.config.site.feed_entries)];
+            let updated = entries
                 .iter()
                 .map(|v| v.updated_rfc3339.clone())
                 .max()
@@ -432,7 +461,7 @@ impl<'a> SiteRenderer<'a> {
                 self_url => common.feed_permalink.clone(),
                 alternate_url => self.urls.permalink(&format!("{lang}/")),
             };
-            let ctx = minijinja::context! { feed => feed, articles => Value::from(Serde(&views)), ..Value::from(Serde(&common)) };
+            let ctx = minijinja::context! { feed => feed, articles => Value::from(Serde(entries)), ..Value::from(Serde(&common)) };
             push(self.render("atom.xml", format!("{lang}/atom.xml"), ctx), &mut outputs);
             tick();
         }
