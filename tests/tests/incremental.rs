@@ -74,3 +74,16 @@ fn removed_article_disappears_from_the_output() {
     // Files nashr did not write are left alone.
     assert!(sample.public().join("mine.txt").exists());
 }
+
+#[test]
+fn out_flag_builds_elsewhere_and_leaves_public_alone() {
+    let sample = Sample::new();
+    let elsewhere = sample.path("preview");
+    let run = sample.nashr(&["build", "--out", elsewhere.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert!(elsewhere.join("fa/physiotherapy-vs-massage/index.html").is_file());
+    assert!(
+        !sample.public().exists(),
+        "--out replaces the configured output directory"
+    );
+}
