@@ -43,6 +43,7 @@ fn unknown_front_matter_field() {
         "reviwed_by = \"Pt. Ahmad Rezvani\"",
     );
     assert!(run.output.contains("unknown field `reviwed_by`"), "{}", run.output);
+    assert!(run.output.contains("did you mean `reviewed_by`?"), "{}", run.output);
     // One typo is one error: articles linking to this one are not reported as broken links.
     assert!(run.output.contains("1 error in the input"), "{}", run.output);
 }

@@ -192,7 +192,7 @@ impl Document {
         let front: FrontMatter = match format {
             FrontMatterFormat::Toml => toml::from_str(fm).map_err(|e| {
                 let span = e.span().map_or(start..start, |s| s.start + start..s.end + start);
-                SourceError::new(path, source.as_str(), span, e.message().trim_end().to_string())
+                SourceError::new(path, source.as_str(), span, e.message().trim_end().to_string()).suggest_field()
             })?,
             FrontMatterFormat::Yaml => {
                 serde_path_to_error::deserialize(serde_yaml_ng::Deserializer::from_str(fm)).map_err(|e| {
@@ -223,7 +223,7 @@ impl Document {
                     let msg = inner.to_string();
                     // serde_yaml appends " at line N column M"; the snippet shows that.
                     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-                    SourceError::new(path, source.as_str(), at..at, msg)
+                    SourceError::new(path, source.as_str(), at..at, msg).suggest_field()
                 })?
             }
         };

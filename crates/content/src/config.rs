@@ -103,7 +103,7 @@ impl Config {
     pub fn parse(text: &str, shown_path: &Path) -> Result<Config, Error> {
         let config: Config = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            SourceError::new(shown_path, text, span, e.message().trim_end().to_string())
+            SourceError::new(shown_path, text, span, e.message().trim_end().to_string()).suggest_field()
         })?;
         let mut errors = Vec::new();
         let at = |key: &str| find_key(text, key).unwrap_or(0..0);

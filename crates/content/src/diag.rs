@@ -66,6 +66,31 @@ impl SourceError {
         self
     }
 
+    /// For serde's "unknown field `x`, expected one of `a`, `b`" messages: a hint naming the
+    /// closest known field, the way a typo is usually meant.
+    pub fn suggest_field(self) -> Self {
+        let Some(rest) = self.message.strip_prefix("unknown field `") else {
+            return self;
+        };
+        let Some((unknown, expected)) = rest.split_once('`') else {
+            return self;
+        };
+        let best = expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(|known| (edit_distance(unknown, known), known))
+            .filter(|(d, known)| *d <= known.len() / 3 + 1)
+            .min();
+        match best {
+            Some((_, known)) => {
+                let known = known.to_string();
+                self.with_help(format!("did you mean `{known}`?"))
+            }
+            None => self,
+        }
+    }
+
     /// `path:line:column`, the way editors and terminals make it clickable.
     pub fn location(&self) -> String {
         format!("{}:{}:{}", self.path.display(), self.line, self.column)
@@ -185,6 +210,22 @@ pub fn find_key(text: &str, key: &str) -> Option<Range<usize>> {
     None
 }
 
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -248,6 +289,21 @@ mod tests {
         assert_eq!(e.line_text(), "b = oops");
         assert_eq!(e.to_string(), "bad value");
         assert_eq!(SourceError::whole_file("a.md", "gone").to_string(), "a.md: gone");
+    }
+
+    #[test]
+    fn unknown_fields_get_a_suggestion() {
+        let e = SourceError::new(
+            "a.md",
+            "x",
+            0..1,
+            "unknown field `reviwed_by`, expected one of `title`, `reviewed_by`",
+        )
+        .suggest_field();
+        assert_eq!(e.help.as_deref(), Some("did you mean `reviewed_by`?"));
+        let far =
+            SourceError::new("a.md", "x", 0..1, "unknown field `colour`, expected `title` or `date`").suggest_field();
+        assert_eq!(far.help, None);
     }
 
     #[test]
