@@ -204,3 +204,17 @@ fn usage_and_environment_errors_exit_2() {
     assert!(run.output.contains("nashr.toml not found"), "{}", run.output);
     assert_eq!(nashr_tests::run(vec!["nashr".into(), "--help".into()]).code, 0);
 }
+
+#[test]
+fn static_file_that_would_replace_a_page() {
+    let (_, run) = broken(|s| {
+        std::fs::create_dir_all(s.path("static/en")).unwrap();
+        s.write("static/en/index.html", "<p>mine</p>");
+    });
+    assert!(
+        run.output
+            .contains("static/en/index.html: would replace the generated `en/index.html`"),
+        "{}",
+        run.output
+    );
+}

@@ -227,7 +227,7 @@ impl<'a> SiteRenderer<'a> {
             tags_url: self.urls.href(&format!("{lang}/tags/")),
             feed_url: self.urls.href(&format!("{lang}/atom.xml")),
             feed_permalink: self.urls.permalink(&format!("{lang}/atom.xml")),
-            static_url: self.urls.href("static/"),
+            static_url: self.urls.href(""),
         }
     }
 
@@ -484,14 +484,24 @@ impl<'a> SiteRenderer<'a> {
         push(self.render("sitemap.xml", "sitemap.xml".into(), ctx), &mut outputs);
         tick();
 
-        // Static files (stylesheet, fonts): copied as they are.
+        // Static files (stylesheet, fonts, robots.txt, favicon): copied as they are to the site
+        // root, as Hugo and Zola do. One that would replace a generated page is an error.
         let static_dir = self.project.static_dir();
+        let generated: BTreeSet<String> = outputs.iter().map(|o| o.path.clone()).collect();
         for path in nashr_content::fs::walk_files(&static_dir).map_err(|e| Error::io(&static_dir, e))? {
+            let rel = nashr_content::fs::relative_slash(&path, &static_dir);
+            if generated.contains(&rel) {
+                errors.push(
+                    SourceError::whole_file(
+                        self.project.shown(&path),
+                        format!("would replace the generated `{rel}`"),
+                    )
+                    .with_help("static files are copied to the site root; rename or move this one"),
+                );
+                continue;
+            }
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            outputs.push(Output {
-                path: format!("static/{}", nashr_content::fs::relative_slash(&path, &static_dir)),
-                bytes,
-            });
+            outputs.push(Output { path: rel, bytes });
         }
 
         if !errors.is_empty() {
