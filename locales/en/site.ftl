@@ -19,6 +19,8 @@ skip-to-content = Skip to main content
 # Main navigation in the header.
 nav-articles = Articles
 nav-topics = Topics
+# Label of the main navigation for screen readers.
+nav-label = Main
 
 # Article page, under the title: reviewer, dates and reading time.
 # $name is the reviewer from the front matter; $date is an already formatted date.

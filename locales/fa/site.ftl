@@ -19,6 +19,8 @@ skip-to-content = رفتن به محتوای اصلی
 # Main navigation in the header.
 nav-articles = مقاله‌ها
 nav-topics = موضوع‌ها
+# Label of the main navigation for screen readers.
+nav-label = منوی اصلی
 
 # Article page, under the title: reviewer, dates and reading time.
 # $name is the reviewer from the front matter; $date is an already formatted date.
