@@ -357,6 +357,18 @@ impl<'a> SiteRenderer<'a> {
         let root_x_default = self.urls.permalink("");
         let mut sitemap: Vec<SitemapUrl> = Vec::new();
 
+        // Article images, read once and published next to the article in every locale.
+        let mut assets: BTreeMap<&str, Vec<(String, Vec<u8>)>> = BTreeMap::new();
+        for article in &self.articles {
+            let mut files = Vec::new();
+            for asset in &article.assets {
+                let src = article.dir.join(asset);
+                let bytes = std::fs::read(&src).map_err(|e| Error::io(&src, e))?;
+                files.push((asset.to_string_lossy().replace('\\', "/"), bytes));
+            }
+            assets.insert(&article.slug, files);
+        }
+
         for lang in &locales {
             let common = self.common(lang);
             let views: Vec<ArticleView> = self.articles.iter().map(|a| self.view(a, lang)).collect();
@@ -379,12 +391,10 @@ impl<'a> SiteRenderer<'a> {
                     &page,
                     Some(view.updated.clone().unwrap_or(view.date.clone())),
                 );
-                for asset in &article.assets {
-                    let src = article.dir.join(asset);
-                    let bytes = std::fs::read(&src).map_err(|e| Error::io(&src, e))?;
+                for (name, bytes) in &assets[article.slug.as_str()] {
                     outputs.push(Output {
-                        path: format!("{rel}{}", asset.to_string_lossy().replace('\\', "/")),
-                        bytes,
+                        path: format!("{rel}{name}"),
+                        bytes: bytes.clone(),
                     });
                 }
                 tick();
