@@ -214,7 +214,7 @@ fn feeds_and_sitemap_are_well_formed_xml() {
                 .and_then(|n| n.text())
                 .unwrap();
             assert!(
-                updated.is_ascii() && updated.parse::<jiff_check::Stamp>().is_ok(),
+                updated.is_ascii() && updated.parse::<jiff::Timestamp>().is_ok(),
                 "{lang}: machine date {updated} must be RFC 3339 with ASCII digits"
             );
             let content = e
@@ -241,32 +241,6 @@ fn feeds_and_sitemap_are_well_formed_xml() {
             .filter_map(|n| n.attribute("hreflang"))
             .collect();
         assert_eq!(alternates, ["en", "fa", "x-default"]);
-    }
-}
-
-/// Minimal RFC 3339 check without another dependency: `YYYY-MM-DDTHH:MM:SSZ`.
-mod jiff_check {
-    pub struct Stamp;
-    impl std::str::FromStr for Stamp {
-        type Err = ();
-        fn from_str(s: &str) -> Result<Self, ()> {
-            let b = s.as_bytes();
-            let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-            let ok = b.len() == 20
-                && digits(0..4)
-                && b[4] == b'-'
-                && digits(5..7)
-                && b[7] == b'-'
-                && digits(8..10)
-                && b[10] == b'T'
-                && digits(11..13)
-                && b[13] == b':'
-                && digits(14..16)
-                && b[16] == b':'
-                && digits(17..19)
-                && b[19] == b'Z';
-            if ok { Ok(Stamp) } else { Err(()) }
-        }
     }
 }
 

@@ -118,3 +118,25 @@ fn sync_keeps_ids_when_a_paragraph_is_inserted() {
         build.output
     );
 }
+
+#[test]
+fn sync_is_not_blocked_by_a_translators_syntax_error() {
+    let sample = Sample::new();
+    let mut text = sample.read("locales/fa/site.ftl");
+    text.push_str("broken = { $x\n");
+    sample.write("locales/fa/site.ftl", &text);
+    sample.replace(
+        "content/acupuncture/index.md",
+        "## ",
+        "## New section\n\nNew text.\n\n## ",
+    );
+    let run = sample.nashr(&["l10n", "sync"]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert!(
+        sample
+            .read("locales/en/articles/acupuncture.ftl")
+            .contains("= New text.")
+    );
+    // The build still reports the syntax error.
+    assert_eq!(sample.nashr(&["build"]).code, 1);
+}

@@ -47,6 +47,9 @@ impl FtlFile {
 /// A segment catalog of one article in one locale.
 pub struct ArticleCatalog {
     pub file: FtlFile,
+    /// `(id, text)` pairs in file order, parsed once: ids are aligned against them for every
+    /// page in every locale.
+    pub entries: Vec<(String, String)>,
     bundle: Bundle,
 }
 
@@ -226,11 +229,10 @@ impl Localizer {
     }
 
     /// The `(id, text)` pairs of an article's catalog in `locale`, in file order.
-    pub fn catalog_entries(&self, locale: &str, slug: &str) -> Vec<(String, String)> {
+    pub fn catalog_entries(&self, locale: &str, slug: &str) -> &[(String, String)] {
         self.locale(locale)
             .and_then(|l| l.articles.get(slug))
-            .map(|c| crate::catalog::entries(&c.file.source))
-            .unwrap_or_default()
+            .map_or(&[], |c| c.entries.as_slice())
     }
 
     pub(crate) fn warn(&self, w: String) {
@@ -296,7 +298,8 @@ fn load_locale(project: &Project, code: &str, errors: &mut Vec<SourceError>) -> 
         for ui_file in &ui_files {
             let _ = bundle.add_resource(ui_file.resource.clone());
         }
-        articles.insert(slug, ArticleCatalog { file, bundle });
+        let entries = crate::catalog::entries(&file.source);
+        articles.insert(slug, ArticleCatalog { file, entries, bundle });
     }
     let rtl = langid.character_direction() == CharacterDirection::RTL;
     Ok(LocaleData {

@@ -38,7 +38,7 @@ impl Localizer {
     pub fn article_segments(&self, article: &Article) -> Vec<Segment> {
         segments(
             &article.doc,
-            &self.catalog_entries(self.article_locale(article), &article.slug),
+            self.catalog_entries(self.article_locale(article), &article.slug),
         )
     }
 

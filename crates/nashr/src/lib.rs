@@ -166,12 +166,6 @@ impl Ui<'_> {
     }
 }
 
-fn load(root: &Path) -> Result<(Project, Localizer), Error> {
-    let project = Project::load(root)?;
-    let l10n = Localizer::load(&project)?;
-    Ok((project, l10n))
-}
-
 fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result<u8, Error> {
     let started = Instant::now();
     let project = Project::load(root)?;
@@ -252,7 +246,9 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
 }
 
 fn sync(root: &Path, check: bool, ui: &mut Ui) -> Result<u8, Error> {
-    let (project, _) = load(root)?;
+    // Only the articles matter here: a translator's syntax error in another locale must not
+    // stop the editor from updating the source catalogs.
+    let project = Project::load(root)?;
     let report = nashr_l10n::sync::sync(&project, check)?;
     let verb = if check { "out of date" } else { "updated" };
     for p in &report.changed {
