@@ -46,6 +46,21 @@ pub struct LocaleConfig {
     /// always tried last).
     #[serde(default)]
     pub fallback: Vec<String>,
+    /// What readers see where a translation is stale (its source changed since).
+    #[serde(default)]
+    pub stale: StaleMode,
+}
+
+/// `[locale.<code>] stale = "show" | "fallback"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StaleMode {
+    /// Keep showing the old translation: it is closer to the reader's language than the
+    /// source text.
+    #[default]
+    Show,
+    /// Show the fallback locale's text (normally the source) until the translation is updated.
+    Fallback,
 }
 
 #[derive(Debug, Clone, Deserialize)]
