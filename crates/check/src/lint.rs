@@ -1017,7 +1017,8 @@ fn find_in_texts(file: &str, texts: &[&str], needle: &str) -> Option<usize> {
 /// Applies every safe fix among `findings` to the files on disk. Returns each changed file
 /// (as shown) with the number of fixes written.
 pub fn apply_fixes(findings: &[Finding]) -> Result<Vec<(PathBuf, usize)>, Error> {
-    let mut by_file: BTreeMap<&PathBuf, (PathBuf, Vec<(std::ops::Range<usize>, String)>)> = BTreeMap::new();
+    type Edits = Vec<(std::ops::Range<usize>, String)>;
+    let mut by_file: BTreeMap<&PathBuf, (PathBuf, Edits)> = BTreeMap::new();
     for f in findings {
         if let Some(fix) = &f.fix {
             by_file

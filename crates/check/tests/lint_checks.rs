@@ -274,7 +274,7 @@ fn fix_repairs_text_and_never_touches_placeables_or_comments() {
     );
     let translation = "# كتاب در توضیح\na = { $n } { \"ك\" } كتاب ٤\nb = { $n ->\n   *[other] كتاب‌ها { $n }\n}\n";
     write(&l.join("app.ftl"), translation);
-    let trees = dir_trees(&r, &[l.clone()], None).expect("trees");
+    let trees = dir_trees(&r, std::slice::from_ref(&l), None).expect("trees");
     let findings = lint(&trees);
     assert_eq!(nashr_check::lint::summary(&findings).fixable, 3);
     nashr_check::lint::apply_fixes(&findings).expect("fix");
