@@ -53,6 +53,26 @@ fn editing_one_english_paragraph_makes_exactly_that_segment_stale_until_it_is_re
     let page = sample.read("public/fa/physiotherapy-vs-massage/index.html");
     assert!(page.contains("فیزیوتراپیست‌ها متخصصانی در حوزهٔ سلامت هستند"));
 
+    // Lint points at the line to update and shows the new English.
+    let lint = sample.nashr(&["l10n", "lint"]);
+    assert_eq!(lint.code, 0, "stale is a warning:\n{}", lint.stdout);
+    let line = sample
+        .read(FA_CATALOG)
+        .lines()
+        .position(|l| l.starts_with("what-is-physiotherapy-p1 ="))
+        .unwrap()
+        + 1;
+    assert!(
+        lint.stdout.contains(&format!("{FA_CATALOG}:{line}:1: warning[stale]")),
+        "{}",
+        lint.stdout
+    );
+    assert!(
+        lint.stdout.contains("which now reads: Physiotherapy, often called"),
+        "{}",
+        lint.stdout
+    );
+
     // Still stale on the next look (and after `nashr l10n sync` writes the new English).
     assert_eq!(sample.nashr(&["l10n", "sync"]).code, 0);
     assert_eq!(stale(&status_json(&sample)).len(), 1);

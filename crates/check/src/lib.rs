@@ -19,7 +19,7 @@
 //!     println!("{}: {} of {} messages need work", locale.locale,
 //!         locale.total.missing + locale.total.stale, locale.total.total);
 //! }
-//! for finding in nashr_check::lint::lint(&trees) {
+//! for finding in nashr_check::lint::lint(&trees)? {
 //!     print!("{}", nashr_check::report::finding_text(&finding));
 //! }
 //! # Ok(()) }

@@ -140,6 +140,7 @@ pub const CHECKS: &[Check] = &[
         false,
         "U+FFFD: text damaged by a wrong encoding",
     ),
+    check("stale", W, false, false, "the source changed since this was translated"),
     check(
         "reference-syntax",
         W,
@@ -351,16 +352,19 @@ fn category_name(c: PluralCategory) -> &'static str {
 
 const PLURAL_NAMES: &[&str] = &["zero", "one", "two", "few", "many"];
 
-/// Lints every translation tree. Findings are sorted by file and position.
-pub fn lint(trees: &[LocaleTree]) -> Vec<Finding> {
+/// Lints every translation tree. Findings are sorted by file and position. Stale translations
+/// are found through each tree's lock file, which is updated as by `status`.
+pub fn lint(trees: &[LocaleTree]) -> Result<Vec<Finding>, Error> {
+    let statuses = crate::status::status(trees)?;
     let mut out = Vec::new();
-    for tree in trees {
-        lint_tree(tree, &mut out);
+    for (tree, status) in trees.iter().zip(&statuses) {
+        let stale: BTreeSet<(&str, &str)> = status.stale().collect();
+        lint_tree(tree, &stale, &mut out);
     }
-    out
+    Ok(out)
 }
 
-fn lint_tree(tree: &LocaleTree, out: &mut Vec<Finding>) {
+fn lint_tree(tree: &LocaleTree, stale: &BTreeSet<(&str, &str)>, out: &mut Vec<Finding>) {
     let rules = LocaleRules::new(&tree.locale);
     let parsed: Vec<(&Pair, Option<Parsed<'_>>, Option<Parsed<'_>>)> = tree
         .pairs
@@ -387,6 +391,7 @@ fn lint_tree(tree: &LocaleTree, out: &mut Vec<Finding>) {
             pair,
             out: &mut found,
             defined: &defined,
+            stale,
         };
         if let Some(r) = reference {
             ctx.reference_file(r);
@@ -405,6 +410,7 @@ struct Ctx<'a> {
     pair: &'a Pair,
     out: &'a mut Vec<Finding>,
     defined: &'a BTreeSet<String>,
+    stale: &'a BTreeSet<(&'a str, &'a str)>,
 }
 
 impl Ctx<'_> {
@@ -511,6 +517,23 @@ impl Ctx<'_> {
         let ref_entries = reference.map(|r| first_of_each(r.entries())).unwrap_or_default();
         let ref_by_id: BTreeMap<&str, &Entry<'_>> = ref_entries.iter().map(|e| (e.id.as_str(), e)).collect();
         for entry in first_of_each(entries) {
+            if let Some(r) = ref_by_id.get(entry.id.as_str())
+                && self.stale.contains(&(self.pair.rel.as_str(), entry.id.as_str()))
+            {
+                let mut source: String = r.value.map(|v| PatternInfo::of(v).texts.concat()).unwrap_or_default();
+                if source.chars().count() > 160 {
+                    source = source.chars().take(160).collect::<String>() + "…";
+                }
+                self.push(
+                    file,
+                    entry.offset,
+                    entry.id.len(),
+                    "stale",
+                    Some(&entry.id),
+                    format!("the source of `{}` changed since this was translated", entry.id),
+                    format!("update the translation to match the source, which now reads: {source}"),
+                );
+            }
             if !entry.is_term
                 && let Some(r) = ref_by_id.get(entry.id.as_str())
             {

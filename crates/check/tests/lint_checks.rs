@@ -14,6 +14,8 @@ struct Case {
     good: &'static str,
     /// For checks of the source file itself: the fixed source (translation stays `bad`).
     good_reference: Option<&'static str>,
+    /// Source and translation linted first, for checks that compare with an earlier state.
+    before: Option<(&'static str, &'static str)>,
 }
 
 const fn case(code: &'static str, reference: &'static str, bad: &'static str, good: &'static str) -> Case {
@@ -24,6 +26,7 @@ const fn case(code: &'static str, reference: &'static str, bad: &'static str, go
         bad,
         good,
         good_reference: None,
+        before: None,
     }
 }
 
@@ -76,6 +79,7 @@ const CASES: &[Case] = &[
         bad: "a = { $n ->\n    [one] { $n } штука\n   *[other] { $n } штуки\n}\n",
         good: "a = { $n ->\n    [one] { $n } штука\n    [few] { $n } штуки\n    [many] { $n } штук\n   *[other] { $n } штуки\n}\n",
         good_reference: None,
+        before: None,
     },
     case(
         "missing-message-reference",
@@ -109,6 +113,7 @@ const CASES: &[Case] = &[
         bad: "b = ب\n",
         good: "b = ب\n",
         good_reference: Some("a = A { $x }\nb = B\n"),
+        before: None,
     },
     Case {
         code: "reference-duplicate-id",
@@ -117,6 +122,16 @@ const CASES: &[Case] = &[
         bad: "a = آ\n",
         good: "a = آ\n",
         good_reference: Some("a = A\n"),
+        before: None,
+    },
+    Case {
+        code: "stale",
+        locale: "fa",
+        reference: "a = A new book\n",
+        bad: "a = کتاب\n",
+        good: "a = کتابی تازه\n",
+        good_reference: None,
+        before: Some(("a = A book\n", "a = کتاب\n")),
     },
     case(
         "unknown-variable",
@@ -203,12 +218,22 @@ const CASES: &[Case] = &[
 ];
 
 fn lint_pair(locale: &str, reference: &str, translation: &str) -> Vec<Finding> {
+    lint_after(locale, None, reference, translation)
+}
+
+fn lint_after(locale: &str, before: Option<(&str, &str)>, reference: &str, translation: &str) -> Vec<Finding> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (r, l) = (dir.path().join("en"), dir.path().join(locale));
-    write(&r.join("app.ftl"), reference);
-    write(&l.join("app.ftl"), translation);
-    let trees = dir_trees(&r, &[l], None).expect("trees");
-    lint(&trees)
+    let run = |reference: &str, translation: &str| {
+        write(&r.join("app.ftl"), reference);
+        write(&l.join("app.ftl"), translation);
+        let trees = dir_trees(&r, std::slice::from_ref(&l), None).expect("trees");
+        lint(&trees).expect("lint")
+    };
+    if let Some((reference, translation)) = before {
+        run(reference, translation);
+    }
+    run(reference, translation)
 }
 
 fn write(path: &Path, text: &str) {
@@ -224,11 +249,11 @@ fn codes(findings: &[Finding]) -> Vec<&'static str> {
 fn every_check_raises_on_its_bad_case_and_not_on_its_good_case() {
     let mut failures = Vec::new();
     for c in CASES {
-        let bad = lint_pair(c.locale, c.reference, c.bad);
+        let bad = lint_after(c.locale, c.before, c.reference, c.bad);
         if !codes(&bad).contains(&c.code) {
             failures.push(format!("{}: not raised on\n{}\ngot {:?}", c.code, c.bad, codes(&bad)));
         }
-        let good = lint_pair(c.locale, c.good_reference.unwrap_or(c.reference), c.good);
+        let good = lint_after(c.locale, c.before, c.good_reference.unwrap_or(c.reference), c.good);
         if codes(&good).contains(&c.code) {
             failures.push(format!("{}: raised on the good case\n{}", c.code, c.good));
         }
@@ -275,7 +300,7 @@ fn fix_repairs_text_and_never_touches_placeables_or_comments() {
     let translation = "# كتاب در توضیح\na = { $n } { \"ك\" } كتاب ٤\nb = { $n ->\n   *[other] كتاب‌ها { $n }\n}\n";
     write(&l.join("app.ftl"), translation);
     let trees = dir_trees(&r, std::slice::from_ref(&l), None).expect("trees");
-    let findings = lint(&trees);
+    let findings = lint(&trees).expect("lint");
     assert_eq!(nashr_check::lint::summary(&findings).fixable, 3);
     nashr_check::lint::apply_fixes(&findings).expect("fix");
     let fixed = std::fs::read_to_string(l.join("app.ftl")).expect("read");
@@ -283,7 +308,7 @@ fn fix_repairs_text_and_never_touches_placeables_or_comments() {
         fixed,
         "# كتاب در توضیح\na = { $n } { \"ك\" } کتاب ۴\nb = { $n ->\n   *[other] کتاب‌ها { $n }\n}\n"
     );
-    let again = lint(&dir_trees(&r, &[l], None).expect("trees"));
+    let again = lint(&dir_trees(&r, &[l], None).expect("trees")).expect("lint");
     assert_eq!(nashr_check::lint::summary(&again).fixable, 0);
 }
 

@@ -403,10 +403,19 @@ fn l10n_status(root: &Path, args: &TreeArgs, verbose: bool, ui: &mut Ui) -> Resu
     }
     for locale in &statuses {
         let t = &locale.total;
-        if t.missing + t.stale > 0 {
+        let mut todo = Vec::new();
+        if t.missing > 0 {
+            todo.push(format!("{} missing ({} words)", t.missing, t.missing_words));
+        }
+        if t.stale > 0 {
+            todo.push(format!("{} stale (the source changed since)", t.stale));
+        }
+        if !todo.is_empty() {
             ui.info(format!(
-                "{}: {} missing ({} words) and {} stale; `nashr l10n status {} -v` lists them",
-                locale.locale, t.missing, t.missing_words, t.stale, locale.locale
+                "{}: {}; `nashr l10n status {} -v` lists them",
+                locale.locale,
+                todo.join(" and "),
+                locale.locale
             ));
         }
     }
@@ -414,7 +423,7 @@ fn l10n_status(root: &Path, args: &TreeArgs, verbose: bool, ui: &mut Ui) -> Resu
 }
 
 fn l10n_lint(root: &Path, args: &TreeArgs, fix: bool, ui: &mut Ui) -> Result<u8, Error> {
-    let mut findings = nashr_check::lint::lint(&trees(root, args)?);
+    let mut findings = nashr_check::lint::lint(&trees(root, args)?)?;
     if fix {
         let fixed = nashr_check::lint::apply_fixes(&findings)?;
         for (path, n) in &fixed {
@@ -422,7 +431,7 @@ fn l10n_lint(root: &Path, args: &TreeArgs, fix: bool, ui: &mut Ui) -> Result<u8,
         }
         if !fixed.is_empty() {
             // Report what is left, at the positions of the repaired files.
-            findings = nashr_check::lint::lint(&trees(root, args)?);
+            findings = nashr_check::lint::lint(&trees(root, args)?)?;
         }
     }
     let summary = nashr_check::lint::summary(&findings);
