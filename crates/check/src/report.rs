@@ -80,14 +80,29 @@ pub fn status_text(locale: &LocaleStatus, verbose: bool) -> String {
         };
         let _ = writeln!(s, "  {}{note}", row(&name, &f.counts, width));
         if verbose {
-            for (label, ids) in [
-                ("missing", &f.missing_ids),
-                ("stale", &f.stale_ids),
-                ("obsolete", &f.obsolete_ids),
+            for (label, ids, file) in [
+                ("missing", &f.missing_ids, f.reference.as_ref()),
+                ("stale", &f.stale_ids, Some(&f.file)),
+                ("obsolete", &f.obsolete_ids, Some(&f.file)),
             ] {
                 for id in ids {
-                    let _ = writeln!(s, "      {label:<8} {id}");
+                    match (f.lines.get(id), file) {
+                        (Some(line), Some(file)) => {
+                            let _ = writeln!(s, "      {label:<8} {id}  ({}:{line})", file.display());
+                        }
+                        _ => {
+                            let _ = writeln!(s, "      {label:<8} {id}");
+                        }
+                    }
                 }
+            }
+            if f.syntax_errors > 0 {
+                let _ = writeln!(
+                    s,
+                    "      {} message{} cannot be read; `nashr l10n lint` shows where",
+                    f.syntax_errors,
+                    if f.syntax_errors == 1 { "" } else { "s" }
+                );
             }
         }
     }

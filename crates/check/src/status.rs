@@ -76,9 +76,15 @@ pub struct FileStatus {
     pub stale_ids: Vec<String>,
     pub obsolete_ids: Vec<String>,
     pub identical_ids: Vec<String>,
+    /// Messages of the translation that cannot be read (`nashr l10n lint` shows them); their
+    /// ids count as missing.
+    pub syntax_errors: usize,
     /// Path relative to the translation directory (the lock file's key).
     #[serde(skip)]
     pub rel: String,
+    /// Line of each listed id: in the translation, or in the source for missing ones.
+    #[serde(skip)]
+    pub lines: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,11 +163,14 @@ fn file_status(pair: &Pair, lock: &mut Lock) -> FileStatus {
         stale_ids: Vec::new(),
         obsolete_ids: Vec::new(),
         identical_ids: Vec::new(),
+        syntax_errors: l10n.as_ref().map_or(0, |l| l.errors.len()),
         rel: pair.rel.clone(),
+        lines: BTreeMap::new(),
     };
+    let line = |text: &str, offset: usize| nashr_content::diag::line_col(text, offset).0;
     let c = &mut status.counts;
     for r in &ref_entries {
-        let id = &r.id;
+        let (id, r_offset) = (&r.id, r.offset);
         let words = ftl::words(r);
         c.total += 1;
         c.words += words;
@@ -169,6 +178,9 @@ fn file_status(pair: &Pair, lock: &mut Lock) -> FileStatus {
             c.missing += 1;
             c.missing_words += words;
             status.missing_ids.push(id.clone());
+            if let Some(file) = &pair.reference {
+                status.lines.insert(id.clone(), line(&file.text, r_offset));
+            }
             continue;
         };
         let (source, translation) = (ftl::canonical(r), ftl::canonical(t));
@@ -177,6 +189,9 @@ fn file_status(pair: &Pair, lock: &mut Lock) -> FileStatus {
                 c.stale += 1;
                 c.stale_words += words;
                 status.stale_ids.push(id.clone());
+                if let Some(l) = &pair.l10n {
+                    status.lines.insert(id.clone(), line(&l.text, t.offset));
+                }
             }
             Freshness::Current if source == translation => {
                 c.identical += 1;
@@ -189,6 +204,9 @@ fn file_status(pair: &Pair, lock: &mut Lock) -> FileStatus {
         if !ref_ids.contains_key(t.id.as_str()) {
             c.obsolete += 1;
             status.obsolete_ids.push(t.id.clone());
+            if let Some(l) = &pair.l10n {
+                status.lines.insert(t.id.clone(), line(&l.text, t.offset));
+            }
         }
     }
     // Forget removed messages, unless the source could not be read completely (a syntax

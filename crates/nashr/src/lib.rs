@@ -403,6 +403,12 @@ fn l10n_status(root: &Path, args: &TreeArgs, verbose: bool, ui: &mut Ui) -> Resu
     }
     for locale in &statuses {
         let t = &locale.total;
+        for f in locale.files.iter().filter(|f| f.syntax_errors > 0) {
+            ui.warn(format!(
+                "{} has syntax errors; its broken messages count as missing until fixed (see `nashr l10n lint`)",
+                f.file.display()
+            ));
+        }
         let mut todo = Vec::new();
         if t.missing > 0 {
             todo.push(format!("{} missing ({} words)", t.missing, t.missing_words));
