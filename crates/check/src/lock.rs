@@ -131,7 +131,17 @@ impl Lock {
 
     /// Forgets messages that no longer exist in the source of `file`.
     pub fn retain_ids(&mut self, file: &str, ids: &BTreeSet<String>) {
-        self.records.retain(|(f, id), _| f != file || ids.contains(id));
+        // Only this file's lines: a lock holds every message of the site.
+        let doomed: Vec<(String, String)> = self
+            .records
+            .range((file.to_string(), String::new())..)
+            .take_while(|((f, _), _)| f == file)
+            .filter(|((_, id), _)| !ids.contains(id))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in doomed {
+            self.records.remove(&key);
+        }
     }
 
     /// Forgets every file not in `files` (reference files that were removed).
