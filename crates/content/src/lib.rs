@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use article::{Article, Document, FrontMatter, Hero, Status};
-pub use config::Config;
+pub use config::{Calendar, Config, Digits};
 pub use diag::{Error, SourceError};
 
 /// The Markdown dialect nashr reads: CommonMark plus tables and strikethrough. Every stage
