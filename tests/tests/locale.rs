@@ -319,3 +319,82 @@ fn zwnj_survives_every_output_path() {
         assert!(page.contains(&format!("alt=\"{alt}\"")), "round {round}: alt text");
     }
 }
+
+/// The template filters and the Fluent functions are one formatter: the same value with the
+/// same options gives the same text, in both languages.
+#[test]
+fn template_filters_and_fluent_functions_agree() {
+    let sample = Sample::new();
+    let probes = [
+        ("date", "{{ \"2025-03-21\"|date }}", "{ $v }", "\"2025-03-21\""),
+        (
+            "full",
+            "{{ \"2025-03-21\"|date(dateStyle=\"full\") }}",
+            "{ DATETIME($v, dateStyle: \"full\") }",
+            "\"2025-03-21\"",
+        ),
+        (
+            "time",
+            "{{ \"2026-12-01T17:00:00Z\"|date(dateStyle=\"medium\", timeStyle=\"short\", timeZone=\"America/Vancouver\") }}",
+            "{ DATETIME($v, dateStyle: \"medium\", timeStyle: \"short\", timeZone: \"America/Vancouver\") }",
+            "\"2026-12-01T17:00:00Z\"",
+        ),
+        ("number", "{{ 1234567.5|number }}", "{ $v }", "1234567.5"),
+        ("negative", "{{ -42|number }}", "{ $v }", "-42"),
+        (
+            "percent",
+            "{{ 0.25|number(style=\"percent\") }}",
+            "{ NUMBER($v, style: \"percent\") }",
+            "0.25",
+        ),
+        (
+            "fraction",
+            "{{ 3.5|number(minimumFractionDigits=2) }}",
+            "{ NUMBER($v, minimumFractionDigits: 2) }",
+            "3.5",
+        ),
+    ];
+    let mut template = String::from("{% extends \"base.html\" %}{% block main %}\n");
+    for (id, filter, message, value) in probes {
+        template.push_str(&format!(
+            "<p id=\"filter-{id}\">{filter}</p><p id=\"fluent-{id}\">{{{{ t(\"probe-{id}\", v={value}) }}}}</p>\n"
+        ));
+        for lang in ["en", "fa"] {
+            let path = format!("locales/{lang}/site.ftl");
+            let text = sample.read(&path);
+            sample.write(&path, &format!("{text}\nprobe-{id} = {message}\n"));
+        }
+    }
+    template.push_str("{% endblock %}\n");
+    sample.write("templates/tags.html", &template);
+    build(&sample);
+    let mut seen = Vec::new();
+    for lang in ["en", "fa"] {
+        let page = sample.read(&format!("public/{lang}/tags/index.html"));
+        for (id, ..) in probes {
+            let filter = text_of(&page, &format!("#filter-{id}"));
+            let fluent = text_of(&page, &format!("#fluent-{id}"));
+            assert_eq!(filter, fluent, "{lang} {id}");
+            seen.push(filter);
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "March 21, 2025",
+            "Friday, March 21, 2025",
+            "Dec 1, 2026, 9:00\u{202f}AM",
+            "1,234,567.5",
+            "-42",
+            "25%",
+            "3.50",
+            "۱ فروردین ۱۴۰۴",
+            "جمعه ۱ فروردین ۱۴۰۴",
+            "۱۰ آذر ۱۴۰۵، ۹:۰۰",
+            "۱٬۲۳۴٬۵۶۷٫۵",
+            "\u{200e}\u{2212}۴۲",
+            "۲۵٪",
+            "۳٫۵۰",
+        ]
+    );
+}

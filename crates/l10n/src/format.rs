@@ -175,8 +175,10 @@ impl LocaleFormat {
         if percent {
             d.multiply_pow10(2);
         }
-        // "0.25" becomes "025" when multiplied; minimumIntegerDigits pads again below.
+        // "0.25" becomes "025" when multiplied, and "3.50" keeps its zero; the options pad
+        // again below, as `Intl.NumberFormat` does.
         d.absolute.trim_start();
+        d.absolute.trim_end();
         let half_expand = SignedRoundingMode::Unsigned(UnsignedRoundingMode::HalfExpand);
         if let Some(max) = options.maximum_significant_digits.filter(|m| *m > 0) {
             let start = d.absolute.nonzero_magnitude_start();

@@ -248,9 +248,14 @@ fn fluent_args(kwargs: &Kwargs) -> Result<FluentArgs<'static>, minijinja::Error>
 /// timestamps become dates, shown in the locale's calendar (`{ $date }` or `DATETIME`).
 fn to_fluent(v: &Value) -> FluentValue<'static> {
     match v.kind() {
+        // As `Intl.NumberFormat` has it, a number shows no trailing zeros unless
+        // `minimumFractionDigits` asks for them (`try_number` would keep those of `3.50`).
         ValueKind::Number => match v.as_i64() {
             Some(i) => FluentValue::from(i),
-            None => FluentValue::try_number(&v.to_string()).into_owned(),
+            None => match f64::try_from(v.clone()) {
+                Ok(f) => FluentValue::from(f),
+                Err(_) => FluentValue::from(v.to_string()),
+            },
         },
         ValueKind::String => {
             let text = v.to_string();
