@@ -27,8 +27,8 @@ fmt: ## Format the code
 bench: ## Measure build times on generated sites (see BENCHMARKS.md)
 	$(CARGO) bench -p nashr-tests --bench build
 
-services: ## Start what the tests need (nothing yet: the site build needs no service)
-	@true
+services: ## Install and start what the tests need
+	@sh scripts/compare-locales.sh
 
 clean: ## Remove build products and the generated site
 	$(CARGO) clean

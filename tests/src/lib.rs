@@ -85,15 +85,19 @@ impl Default for Sample {
 #[derive(Debug)]
 pub struct Run {
     pub code: u8,
+    /// What nashr reported (standard error).
     pub output: String,
+    /// What the command printed as its result (standard output: tables, JSON).
+    pub stdout: String,
 }
 
 pub fn run(args: Vec<OsString>) -> Run {
-    let mut out = Vec::new();
-    let code = nashr::execute(args, &mut out, false);
+    let (mut stdout, mut out) = (Vec::new(), Vec::new());
+    let code = nashr::execute_to(args, &mut stdout, &mut out, false);
     Run {
         code,
         output: String::from_utf8_lossy(&out).into_owned(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
     }
 }
 

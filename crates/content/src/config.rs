@@ -55,6 +55,21 @@ pub struct LocaleConfig {
     /// (Persian digits for `fa`, Latin for `en`).
     #[serde(default)]
     pub digits: Option<Digits>,
+    /// What readers see where a translation is stale (its source changed since).
+    #[serde(default)]
+    pub stale: StaleMode,
+}
+
+/// `[locale.<code>] stale = "show" | "fallback"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StaleMode {
+    /// Keep showing the old translation: it is closer to the reader's language than the
+    /// source text.
+    #[default]
+    Show,
+    /// Show the fallback locale's text (normally the source) until the translation is updated.
+    Fallback,
 }
 
 /// A calendar for readers' dates (`[locale.<code>] calendar`). The names are the CLDR ones,

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use article::{Article, Document, FrontMatter, Hero, Status};
-pub use config::{Calendar, Config, Digits};
+pub use config::{Calendar, Config, Digits, StaleMode};
 pub use diag::{Error, SourceError};
 pub use slug::slugify;
 

@@ -23,6 +23,7 @@
 pub mod bidi;
 pub mod catalog;
 pub mod format;
+pub mod inline_html;
 pub mod localizer;
 pub mod segment;
 pub mod sync;

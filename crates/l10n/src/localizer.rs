@@ -1,7 +1,7 @@
 //! Fluent resources for every locale: UI strings (`locales/<lang>/*.ftl`) and article segment
 //! catalogs (`locales/<lang>/articles/<slug>.ftl`), formatted through a fallback chain.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -90,6 +90,10 @@ pub struct Localizer {
     source_locale: String,
     locales: Vec<LocaleData>,
     chains: HashMap<String, Vec<usize>>,
+    /// Stale translations per locale: `(slug, id)` for segments, `(None, id)` for UI messages.
+    stale: HashMap<String, HashSet<(Option<String>, String)>>,
+    /// Locales whose readers get the fallback text instead of a stale translation.
+    stale_fallback: HashSet<String>,
     /// Shared with the bundles' `DATETIME` functions, which report bad options here.
     warnings: Warnings,
     fallbacks: Mutex<BTreeSet<(String, String)>>,
@@ -125,13 +129,52 @@ impl Localizer {
                 )
             })
             .collect();
+        let stale_fallback = config
+            .locale
+            .iter()
+            .filter(|(_, c)| c.stale == nashr_content::StaleMode::Fallback)
+            .map(|(code, _)| code.clone())
+            .collect();
         Ok(Localizer {
             source_locale: config.site.source_locale.clone(),
             locales,
             chains,
+            stale: HashMap::new(),
+            stale_fallback,
             warnings,
             fallbacks: Mutex::default(),
         })
+    }
+
+    /// Records which translations of `locale` are stale, as `(file, id)` with `file` relative
+    /// to the locale's directory (`site.ftl`, `articles/<slug>.ftl`), the form
+    /// `nashr-check`'s status reports them in.
+    pub fn set_stale<'a>(&mut self, locale: &str, items: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        let set = items
+            .into_iter()
+            .map(|(file, id)| {
+                let slug = file
+                    .strip_prefix("articles/")
+                    .and_then(|f| f.strip_suffix(".ftl"))
+                    .map(str::to_string);
+                (slug, id.to_string())
+            })
+            .collect();
+        self.stale.insert(locale.to_string(), set);
+    }
+
+    /// Whether segment `id` of article `slug` is stale in `locale`.
+    pub fn is_stale_segment(&self, locale: &str, slug: &str, id: &str) -> bool {
+        self.stale
+            .get(locale)
+            .is_some_and(|s| s.contains(&(Some(slug.to_string()), id.to_string())))
+    }
+
+    /// Whether UI message `id` is stale in `locale`.
+    pub fn is_stale_message(&self, locale: &str, id: &str) -> bool {
+        self.stale
+            .get(locale)
+            .is_some_and(|s| s.contains(&(None, id.to_string())))
     }
 
     pub fn source_locale(&self) -> &str {
@@ -167,6 +210,9 @@ impl Localizer {
             let Some(message) = data.ui.get_message(msg_id) else {
                 continue;
             };
+            if self.stale_fallback.contains(&data.code) && self.is_stale_message(&data.code, msg_id) {
+                continue;
+            }
             let pattern = match attr {
                 Some(a) => message.get_attribute(a).map(|a| a.value()),
                 None => message.value(),
@@ -216,6 +262,9 @@ impl Localizer {
     /// the catalog lacks it or it has errors (then with a warning).
     pub fn segment(&self, locale: &str, slug: &str, id: &str) -> Option<String> {
         let data = self.locale(locale)?;
+        if self.stale_fallback.contains(locale) && self.is_stale_segment(locale, slug, id) {
+            return None;
+        }
         let catalog = data.articles.get(slug)?;
         let pattern = catalog.bundle.get_message(id)?.value()?;
         let mut errs = Vec::new();

@@ -141,12 +141,12 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 pub fn sanitize_inline(html: &str) -> String {
     static INLINE: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         let mut b = ammonia::Builder::empty();
-        b.add_tags([
-            "a", "b", "strong", "em", "i", "br", "span", "bdi", "abbr", "code", "small",
-        ]);
-        b.add_generic_attributes(["dir", "lang", "title"]);
-        b.add_tag_attributes("a", ["href", "hreflang"]);
-        b.url_schemes(["http", "https", "mailto", "tel"].into_iter().collect());
+        // The same lists `nashr l10n lint` checks translations against.
+        use nashr_l10n::inline_html as allowed;
+        b.add_tags(allowed::TAGS);
+        b.add_generic_attributes(allowed::GLOBAL_ATTRIBUTES);
+        b.add_tag_attributes("a", allowed::LINK_ATTRIBUTES);
+        b.url_schemes(allowed::URL_SCHEMES.iter().copied().collect());
         b.link_rel(None);
         b
     });
