@@ -392,6 +392,12 @@ mod tests {
         );
         assert!(errs[0].message.contains("`persian`"), "{}", errs[0].message);
         assert_eq!(errs[0].line_text(), "calendar = \"mayan\"");
+        assert_eq!(errs[0].help, None, "nothing is close to mayan");
+        let text = format!("{OK}[locale.fa]\ncalendar = \"persain\"\n");
+        let Err(Error::Input(errs)) = Config::parse(&text, Path::new("nashr.toml")) else {
+            panic!()
+        };
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `persian`?"));
     }
 
     #[test]
