@@ -165,6 +165,22 @@ fn localized_slugs_for_cms_targets() {
         slugs(&sample),
         ("physio-or-massage".to_string(), "physio-or-massage".to_string())
     );
+    // A whole-file translation's own slug wins for its language; its title's otherwise.
+    sample.write(
+        "content/physiotherapy-vs-massage/index.fa.md",
+        "+++\ntitle = \"فیزیوتراپی یا ماساژ؟\"\ndate = 2026-10-14\nslug = \"فیزیوتراپی-یا-ماساژ\"\n+++\n\nمتن.\n",
+    );
+    assert_eq!(slugs(&sample).1, "فیزیوتراپی-یا-ماساژ");
+    sample.replace(
+        "content/physiotherapy-vs-massage/index.fa.md",
+        "slug = \"فیزیوتراپی-یا-ماساژ\"\n",
+        "",
+    );
+    assert_eq!(
+        slugs(&sample).1,
+        "physio-or-massage",
+        "the source's explicit slug still wins"
+    );
     // Site URLs stay the directory name.
     let run = sample.nashr(&["build"]);
     assert_eq!(run.code, 0, "{}", run.output);
