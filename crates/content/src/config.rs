@@ -19,6 +19,9 @@ pub struct Config {
     pub locale: BTreeMap<String, LocaleConfig>,
     #[serde(default)]
     pub build: BuildConfig,
+    /// The newsletter (`[newsletter]`): sender, footer, unsubscribe endpoint, transport.
+    #[serde(default)]
+    pub newsletter: crate::newsletter::NewsletterConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -13,6 +13,7 @@ pub mod article;
 pub mod config;
 pub mod diag;
 pub mod fs;
+pub mod newsletter;
 pub mod slug;
 
 use std::collections::BTreeMap;

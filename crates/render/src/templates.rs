@@ -32,6 +32,18 @@ const BUILTIN: &[(&str, &str)] = &[
     ("root.html", include_str!("../../../templates/root.html")),
     ("atom.xml", include_str!("../../../templates/atom.xml")),
     ("sitemap.xml", include_str!("../../../templates/sitemap.xml")),
+    (
+        "email/newsletter.html",
+        include_str!("../../../templates/email/newsletter.html"),
+    ),
+    (
+        "email/newsletter.txt",
+        include_str!("../../../templates/email/newsletter.txt"),
+    ),
+    (
+        "email/unsubscribe.html",
+        include_str!("../../../templates/email/unsubscribe.html"),
+    ),
 ];
 
 /// Where a template came from, to point errors at the right file.
