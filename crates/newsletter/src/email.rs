@@ -60,7 +60,7 @@ struct Featured {
 pub struct Renderer {
     pub project: Project,
     pub l10n: Arc<Localizer>,
-    templates: Templates,
+    pub(crate) templates: Templates,
 }
 
 impl Renderer {

@@ -1,0 +1,186 @@
+//! Sending an issue from the delivery ledger.
+//!
+//! Each recipient's row goes queued → sending → sent (or retry / failed). A row is claimed
+//! (set to `sending`, with an owner and a lease) before its message is built and handed to the
+//! transport, and its outcome is written the moment the server answers. So a crash or a
+//! restart at any point resumes where the ledger says: sent rows are never sent again, queued
+//! and retry rows are sent, and `sending` rows — the messages that were in flight — are sent
+//! again. That last case is the one duplicate SMTP cannot rule out: the server may have
+//! accepted the message before the crash, and the ledger could not record it. At most
+//! `concurrency` messages are in flight, so a crash duplicates at most that many (one with
+//! `concurrency = 1`); the outcome is committed right after the 250 to keep the window small.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nashr_content::Error;
+use nashr_store::{Claimed, Store, StoreError};
+use tokio::task::JoinSet;
+
+use crate::email::{LocaleEmail, Recipient, Renderer};
+use crate::issue::Issue;
+use crate::token::Key;
+use crate::transport::{Outcome, Transport};
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Messages in flight at once.
+    pub concurrency: usize,
+    /// Messages per second (0: no limit).
+    pub rate: f64,
+    /// First retry after a temporary failure; doubled each attempt.
+    pub retry_base_secs: u64,
+    pub max_attempts: u32,
+    /// How long a claim holds before another sender may take the row.
+    pub lease_secs: i64,
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default)]
+pub struct PassReport {
+    pub sent: usize,
+    pub retry: usize,
+    pub failed: Vec<(String, String)>,
+}
+
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+fn now_text() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+pub fn store_err(e: StoreError) -> Error {
+    Error::Environment(e.to_string())
+}
+
+pub struct Sender {
+    pub renderer: Arc<Renderer>,
+    pub store: Store,
+    pub transport: Arc<Transport>,
+    pub key: Key,
+    pub policy: Policy,
+    /// This process's claims.
+    pub owner: String,
+    emails: HashMap<(String, String), Arc<LocaleEmail>>,
+    issues: HashMap<String, Issue>,
+}
+
+impl Sender {
+    pub fn new(renderer: Arc<Renderer>, store: Store, transport: Transport, key: Key, policy: Policy) -> Sender {
+        Sender {
+            renderer,
+            store,
+            transport: Arc::new(transport),
+            key,
+            policy,
+            owner: format!("{}:{}", std::process::id(), now()),
+            emails: HashMap::new(),
+            issues: HashMap::new(),
+        }
+    }
+
+    fn email(&mut self, issue: &str, locale: &str) -> Result<Arc<LocaleEmail>, Error> {
+        let key = (issue.to_string(), locale.to_string());
+        if let Some(e) = self.emails.get(&key) {
+            return Ok(e.clone());
+        }
+        if !self.issues.contains_key(issue) {
+            let loaded = Issue::load(&self.renderer.project, issue)?;
+            self.issues.insert(issue.to_string(), loaded);
+        }
+        let rendered = Arc::new(self.renderer.render(&self.issues[issue], locale)?);
+        self.emails.insert(key, rendered.clone());
+        Ok(rendered)
+    }
+
+    /// Sends every delivery that is due now (of `issue`, or of every issue), until none is.
+    pub async fn pass(&mut self, issue: Option<&str>) -> Result<PassReport, Error> {
+        let mut report = PassReport::default();
+        let mut set: JoinSet<(Claimed, String, Outcome)> = JoinSet::new();
+        let interval = (self.policy.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / self.policy.rate));
+        let mut next_slot = tokio::time::Instant::now();
+        let concurrency = self.policy.concurrency.max(1);
+        loop {
+            let free = concurrency - set.len();
+            let mut claimed = Vec::new();
+            if free > 0 {
+                claimed = self
+                    .store
+                    .deliveries_claim(issue, &self.owner, now(), self.policy.lease_secs, free)
+                    .await
+                    .map_err(store_err)?;
+            }
+            for c in claimed {
+                let locale = self.renderer.resolve_locale(&c.locale);
+                let email = self.email(&c.issue, &locale)?;
+                let recipient = Recipient {
+                    email: c.email.clone(),
+                    name: c.name.clone(),
+                    locale,
+                };
+                let built = match self.renderer.build(&email, &recipient, &self.key) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        self.record(&c, "", Outcome::Permanent(e), &mut report).await?;
+                        continue;
+                    }
+                };
+                if let Some(iv) = interval {
+                    let t = next_slot.max(tokio::time::Instant::now());
+                    next_slot = t + iv;
+                    tokio::time::sleep_until(t).await;
+                }
+                let transport = self.transport.clone();
+                set.spawn(async move {
+                    let outcome = transport
+                        .send(&built.envelope, &built.bytes, &c.issue, &built.file_name)
+                        .await;
+                    (c, built.message_id, outcome)
+                });
+            }
+            let Some(done) = set.join_next().await else {
+                break;
+            };
+            match done {
+                Ok((c, id, outcome)) => self.record(&c, &id, outcome, &mut report).await?,
+                Err(e) => return Err(Error::Environment(format!("a send task failed: {e}"))),
+            }
+        }
+        Ok(report)
+    }
+
+    async fn record(&self, c: &Claimed, message_id: &str, outcome: Outcome, report: &mut PassReport) -> Result<(), Error> {
+        let t = now();
+        let result = match outcome {
+            Outcome::Sent => {
+                report.sent += 1;
+                self.store.delivery_sent(&c.issue, &c.email, &self.owner, message_id, t).await
+            }
+            Outcome::Transient(e) if (c.attempts as u32) < self.policy.max_attempts => {
+                report.retry += 1;
+                let backoff = self.policy.retry_base_secs.saturating_mul(1 << (c.attempts - 1).clamp(0, 16));
+                tracing::debug!("{}: {e}; retrying in {backoff} s", c.email);
+                self.store
+                    .delivery_retry(&c.issue, &c.email, &self.owner, &e, t + backoff as i64, t)
+                    .await
+            }
+            Outcome::Transient(e) => {
+                let e = format!("gave up after {} attempts: {e}", c.attempts);
+                report.failed.push((c.email.clone(), e.clone()));
+                self.store
+                    .delivery_failed(&c.issue, &c.email, &self.owner, &e, false, t, &now_text())
+                    .await
+            }
+            Outcome::Permanent(e) => {
+                report.failed.push((c.email.clone(), e.clone()));
+                self.store
+                    .delivery_failed(&c.issue, &c.email, &self.owner, &e, true, t, &now_text())
+                    .await
+            }
+        };
+        result.map_err(store_err)
+    }
+}
