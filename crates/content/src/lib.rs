@@ -13,6 +13,7 @@ pub mod article;
 pub mod config;
 pub mod diag;
 pub mod fs;
+pub mod targets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -43,6 +43,21 @@ enum Command {
     /// Translator workflow.
     #[command(subcommand)]
     L10n(L10nCommand),
+    /// Publish every article in every locale to the targets in nashr.toml (WordPress, a folder).
+    Publish(PublishArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PublishArgs {
+    /// Show what would be created, updated or left alone, and why; send and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Publish to this target only (a name from [target.<name>] in nashr.toml).
+    #[arg(long, value_name = "NAME")]
+    target: Option<String>,
+    /// Print the plan or the result as JSON on standard output.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +97,16 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> std
 /// Runs one command line, writing reports to `out`. `interactive` enables colours and the
 /// progress bar (only when `out` is a terminal).
 pub fn execute(args: impl IntoIterator<Item = std::ffi::OsString>, out: &mut dyn Write, interactive: bool) -> u8 {
+    execute_with_stdout(args, out, &mut std::io::stdout(), interactive)
+}
+
+/// [`execute`], with machine-readable output (`--json`) written to `stdout`.
+pub fn execute_with_stdout(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    out: &mut dyn Write,
+    stdout: &mut dyn Write,
+    interactive: bool,
+) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -104,16 +129,25 @@ pub fn execute(args: impl IntoIterator<Item = std::ffi::OsString>, out: &mut dyn
         interactive,
         quiet: cli.quiet,
     };
+    if let Command::Publish(args) = &cli.command {
+        return publish::command(&cli.root, args.dry_run, args.target.clone(), args.json, &mut ui, stdout);
+    }
     let result = match &cli.command {
         Command::Build(args) => build(&cli.root, args, &mut ui, false),
-        Command::Run(args) => build(&cli.root, args, &mut ui, true),
+        Command::Run(args) => match build(&cli.root, args, &mut ui, true) {
+            Ok(0) => return publish::command(&cli.root, false, None, false, &mut ui, stdout),
+            other => other,
+        },
         Command::L10n(L10nCommand::Sync { check }) => sync(&cli.root, *check, &mut ui),
+        Command::Publish(_) => Ok(0),
     };
     match result {
         Ok(code) => code,
         Err(e) => ui.report(&e),
     }
 }
+
+mod publish;
 
 struct Ui<'a> {
     out: &'a mut dyn Write,
