@@ -6,6 +6,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+pub mod wordpress;
+
 /// The repository root, which is the sample project.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -57,6 +59,12 @@ impl Sample {
         self.write(rel, &text.replacen(from, to, 1));
     }
 
+    /// Appends `text` to file `rel`.
+    pub fn append(&self, rel: &str, text: &str) {
+        let old = self.read(rel);
+        self.write(rel, &format!("{old}{text}"));
+    }
+
     /// The first line of file `rel` that starts with `prefix` (a catalog message, say).
     pub fn line_starting(&self, rel: &str, prefix: &str) -> String {
         let text = self.read(rel);
@@ -85,15 +93,20 @@ impl Default for Sample {
 #[derive(Debug)]
 pub struct Run {
     pub code: u8,
+    /// What a user sees on the terminal (reports, warnings, errors).
     pub output: String,
+    /// Machine output (`--json`).
+    pub stdout: String,
 }
 
 pub fn run(args: Vec<OsString>) -> Run {
     let mut out = Vec::new();
-    let code = nashr::execute(args, &mut out, false);
+    let mut stdout = Vec::new();
+    let code = nashr::execute_with_stdout(args, &mut out, &mut stdout, false);
     Run {
         code,
         output: String::from_utf8_lossy(&out).into_owned(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
     }
 }
 

@@ -278,11 +278,11 @@ mod tests {
 
     #[test]
     fn persian_titles_lose_zwnj_and_keep_letters() {
-        let slug = wordpress_slug("فیزیوتراپی چه تفاوتی با ماساژ دارد؟ «راهنمای\u{200C}ها»");
+        let slug = wordpress_slug("ماساژ دارد؟ «راهنمای\u{200C}ها»");
         assert!(slug.is_ascii() && !slug.contains("%e2%80%8c"), "{slug}");
         // ؟ (U+061F) is kept, «» go, ZWNJ goes.
-        assert_eq!(decode_slug(&slug), "فیزیوتراپی-چه-تفاوتی-با-ماساژ-دارد؟-راهنمایها");
-        assert_eq!(&slug[..6], "%d9%81");
+        assert_eq!(decode_slug(&slug), "ماساژ-دارد؟-راهنمایها");
+        assert_eq!(&slug[..6], "%d9%85");
     }
 
     #[test]

@@ -463,13 +463,16 @@ struct Stats {
     retries: AtomicUsize,
 }
 
+/// Held while one image is looked up or uploaded to one site, so it is uploaded once.
+type MediaLock = Arc<tokio::sync::Mutex<()>>;
+
 struct Ctx {
     target: Arc<WordPressTarget>,
     clients: Vec<Client>,
     store: Store,
     /// (site, taxonomy, slug) → term id, for this run.
     terms: tokio::sync::Mutex<HashMap<(usize, &'static str, String), i64>>,
-    media_locks: Mutex<HashMap<(usize, String), Arc<tokio::sync::Mutex<()>>>>,
+    media_locks: Mutex<HashMap<(usize, String), MediaLock>>,
     stats: Arc<Stats>,
     /// Set after the first failure: start nothing new.
     stop: AtomicBool,
