@@ -505,3 +505,26 @@ fn a_wrong_or_missing_password_is_not_retried_and_names_the_variable() {
     assert_eq!(proxy.requests().len(), 1, "nothing is sent without a password");
     assert!(ours(&wp.en).is_empty());
 }
+
+#[test]
+fn an_image_type_wordpress_refuses_is_named() {
+    let wp = WordPress::get();
+    let sample = Sample::new();
+    // WordPress 6.1 does not accept AVIF uploads.
+    std::fs::write(sample.path("content/acupuncture/photo.avif"), b"\0\0\0\x1cftypavif").unwrap();
+    sample.append("content/acupuncture/index.md", "\n![A photo](photo.avif)\n");
+    sample.append("nashr.toml", &per_locale_target(&wp.en.url, &wp.fa.url, ""));
+    let run = publish(&sample, &[]);
+    assert_eq!(run.code, 2, "{}", run.output);
+    assert!(
+        run.output
+            .contains("WordPress refused the image photo.avif (image/avif)"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("run `nashr publish` again to resume"),
+        "{}",
+        run.output
+    );
+}

@@ -930,12 +930,12 @@ impl Client {
         })?;
         let json: Result<Value, _> = serde_json::from_str(&text);
         // WordPress reports a refused upload (a file type it does not allow) as a 500 with its
-        // own error code: that is an answer, not an accident.
-        let permanent = json
-            .as_ref()
-            .ok()
-            .and_then(|j| j["code"].as_str())
-            .is_some_and(|c| c.starts_with("rest_upload"));
+        // own error code: that is an answer, not an accident. Other upload 500s are retried
+        // (two first uploads of a month race to create its folder: "Unable to create directory").
+        let permanent = json.as_ref().ok().is_some_and(|j| {
+            j["code"].as_str().is_some_and(|c| c.starts_with("rest_upload"))
+                && j["message"].as_str().is_some_and(|m| m.contains("file type"))
+        });
         if is_transient(status) && !permanent {
             return Err(Failure::Transient {
                 reason: format!("HTTP {status}"),
