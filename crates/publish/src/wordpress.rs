@@ -353,6 +353,9 @@ impl WordPressTarget {
             if dry_run || todo.is_empty() {
                 break;
             }
+            for (_, desired, _) in &todo {
+                ctx.clients[desired.site].check_password()?;
+            }
             let total = todo.len();
             let semaphore = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
             let mut set = tokio::task::JoinSet::new();
@@ -831,13 +834,9 @@ struct Client {
 
 impl Client {
     fn new(site: &Site, timeout: Duration, policy: RetryPolicy, stats: Arc<Stats>) -> Result<Client, Error> {
+        // Read now, checked only when something must be sent: an unchanged project needs no
+        // password.
         let password = std::env::var(&site.password_env).unwrap_or_default();
-        if password.trim().is_empty() {
-            return Err(Error::Environment(format!(
-                "publishing to {} needs the WordPress application password of `{}` in the environment variable {}: create one in WordPress under Users → Profile → Application Passwords, then `export {}=\"…\"`",
-                site.url, site.user, site.password_env, site.password_env
-            )));
-        }
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
@@ -853,6 +852,16 @@ impl Client {
             policy,
             stats,
         })
+    }
+
+    fn check_password(&self) -> Result<(), Error> {
+        if self.password.trim().is_empty() {
+            return Err(Error::Environment(format!(
+                "publishing to {} needs the WordPress application password of `{}` in the environment variable {}: create one in WordPress under Users → Profile → Application Passwords, then `export {}=\"…\"`",
+                self.site, self.user, self.password_env, self.password_env
+            )));
+        }
+        Ok(())
     }
 
     async fn backoff(&self, attempt: u32, retry_after: Option<Duration>, reason: &str) {
