@@ -40,16 +40,16 @@ as_root_apt() {
 }
 
 ensure_packages() {
-  local missing=()
+  local missing=() modules=""
+  # (Captured first: `php -m | grep -q` fails under pipefail when grep stops reading early.)
+  command -v php >/dev/null && modules="$(php -m 2>/dev/null)"
   command -v php >/dev/null || missing+=(php-cli)
-  if command -v php >/dev/null && ! php -m 2>/dev/null | grep -qx mysqli; then missing+=(php-mysql); fi
-  command -v php >/dev/null || missing+=(php-mysql)
+  grep -qx mysqli <<<"$modules" || missing+=(php-mysql)
   # Image handling for media uploads, and the libraries Debian's WordPress links to.
   [ -d /usr/share/php/getid3 ] || missing+=(php-getid3)
   [ -d /usr/share/javascript/underscore ] || missing+=(libjs-underscore)
   [ -d /usr/share/javascript/cropper ] || missing+=(libjs-cropper)
-  if command -v php >/dev/null && ! php -m 2>/dev/null | grep -qx gd; then missing+=(php-gd); fi
-  command -v php >/dev/null || missing+=(php-gd)
+  grep -qx gd <<<"$modules" || missing+=(php-gd)
   command -v mariadb >/dev/null || missing+=(mariadb-client)
   if [ ! -x /usr/sbin/mariadbd ]; then missing+=(mariadb-server); fi
   if [ ${#missing[@]} -gt 0 ]; then as_root_apt "${missing[@]}"; fi

@@ -540,3 +540,38 @@ fn an_image_type_wordpress_refuses_is_named() {
         run.output
     );
 }
+
+#[test]
+fn an_interrupted_run_resumes_where_it_stopped() {
+    let wp = WordPress::get();
+    let failing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let switch = failing.clone();
+    // From the 17th request on, the English site refuses everything (as if the run had been
+    // cut off there), until the switch is turned off.
+    let en = Proxy::start(wp.en.port, move |n| {
+        if n >= 16 && switch.load(std::sync::atomic::Ordering::SeqCst) {
+            Fault::Status(403, None)
+        } else {
+            Fault::Pass
+        }
+    });
+    let sample = Sample::new();
+    sample.append("nashr.toml", &per_locale_target(&en.url, &wp.fa.url, "concurrency = 1"));
+    let run = publish(&sample, &[]);
+    assert_eq!(run.code, 2, "{}", run.output);
+    assert!(
+        run.output.contains("run `nashr publish` again to resume"),
+        "{}",
+        run.output
+    );
+    let done = ours(&wp.en).len() + ours(&wp.fa).len();
+    assert!((1..6).contains(&done), "{done} posts before the interruption");
+    assert!(ours(&wp.en).len() < 3);
+
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let report = json_report(&sample, &[]);
+    let created = actions(&report).iter().filter(|a| *a == "create").count();
+    assert_eq!(created, 6 - done, "only what was missing is created: {report}");
+    assert_eq!((ours(&wp.en).len(), ours(&wp.fa).len()), (3, 3));
+    assert_eq!(actions(&json_report(&sample, &[])), ["skip"; 6]);
+}

@@ -56,6 +56,8 @@ pub struct WordPressTarget {
     pub source_locale: String,
     /// Labels (`category-<key>`, `language-name`, `language-switcher-label`) per locale.
     pub labels: BTreeMap<(String, String), String>,
+    /// `ltr` or `rtl` per locale.
+    pub dirs: BTreeMap<String, &'static str>,
 }
 
 impl WordPressTarget {
@@ -109,7 +111,10 @@ impl WordPressTarget {
             }
         };
         let mut labels = BTreeMap::new();
+        let mut dirs = BTreeMap::new();
         for locale in locales {
+            let rtl = l10n.locale(locale).is_some_and(|l| l.rtl);
+            dirs.insert(locale.clone(), if rtl { "rtl" } else { "ltr" });
             for key in &t.categories {
                 labels.insert(
                     (locale.clone(), format!("category-{key}")),
@@ -138,6 +143,7 @@ impl WordPressTarget {
             },
             source_locale: source_locale.to_string(),
             labels,
+            dirs,
         }
     }
 
@@ -199,11 +205,7 @@ impl WordPressTarget {
                     continue;
                 }
                 if let Some(url) = url_of(locale, &item.article) {
-                    let dir = if locale.starts_with("fa") || locale.starts_with("ar") || locale.starts_with("he") {
-                        "rtl"
-                    } else {
-                        "ltr"
-                    };
+                    let dir = self.dirs.get(locale).copied().unwrap_or("ltr");
                     translations.push_str(&format!(
                         " <a href=\"{}\" hreflang=\"{locale}\" lang=\"{locale}\" dir=\"{dir}\" rel=\"alternate\">{}</a>",
                         item::escape_attr(&url),
