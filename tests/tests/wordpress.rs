@@ -575,3 +575,27 @@ fn an_interrupted_run_resumes_where_it_stopped() {
     assert_eq!((ours(&wp.en).len(), ours(&wp.fa).len()), (3, 3));
     assert_eq!(actions(&json_report(&sample, &[])), ["skip"; 6]);
 }
+
+#[test]
+fn a_redirecting_site_is_reported_not_followed() {
+    let wp = WordPress::get();
+    // As when http:// is configured for a site that redirects to https://: following it would
+    // turn a POST into a GET.
+    let proxy = Proxy::start(wp.en.port, |_| Fault::Status(301, None));
+    let sample = Sample::new();
+    sample.append(
+        "nashr.toml",
+        &format!(
+            "\n[target.wordpress]\nkind = \"wordpress\"\nuser = \"admin\"\npassword_env = \"{EN_PASSWORD_ENV}\"\nconcurrency = 1\nsite.en = \"{}\"\n",
+            proxy.url
+        ),
+    );
+    let run = publish(&sample, &[]);
+    assert_eq!(run.code, 2, "{}", run.output);
+    assert!(
+        run.output.contains("redirects to another address (301)"),
+        "{}",
+        run.output
+    );
+    assert_eq!(proxy.requests().len(), 1);
+}

@@ -380,7 +380,17 @@ impl WordPressTarget {
             while let Some(joined) = set.join_next().await {
                 done += 1;
                 progress(&self.name, done, total);
-                let Ok((it, result)) = joined else { continue };
+                let (it, result) = match joined {
+                    Ok(r) => r,
+                    Err(e) => {
+                        first_error.get_or_insert(Error::Remote {
+                            target: self.name.clone(),
+                            item: "?".into(),
+                            message: format!("internal error: {e}"),
+                        });
+                        continue;
+                    }
+                };
                 let key = (it.article.clone(), it.locale.clone());
                 match result {
                     Ok(sent) => {
@@ -843,6 +853,8 @@ impl Client {
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("nashr/", env!("CARGO_PKG_VERSION")))
+            // A redirect would turn a POST into a GET; say where the site really is instead.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Environment(format!("cannot set up HTTP: {e}")))?;
         Ok(Client {
@@ -935,10 +947,22 @@ impl Client {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()));
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|l| l.split('?').next().unwrap_or(l).to_string());
         let text = response.text().await.map_err(|e| Failure::Transient {
             reason: describe(&e),
             retry_after: None,
         })?;
+        if (300..400).contains(&status) {
+            return Err(Failure::Fatal(WpError::Unexpected(format!(
+                "{} redirects to {} ({status}): write the address it redirects to as the site's URL in nashr.toml",
+                self.site,
+                location.as_deref().unwrap_or("another address")
+            ))));
+        }
         let json: Result<Value, _> = serde_json::from_str(&text);
         // WordPress reports a refused upload (a file type it does not allow) as a 500 with its
         // own error code: that is an answer, not an accident. Other upload 500s are retried
