@@ -110,7 +110,34 @@ fn publishes_both_locales_and_reads_them_back() {
                     assert!(content.contains(para), "{slug}/{locale}: paragraph missing: {para}");
                 }
             }
-            assert!(content.starts_with(&format!("<div lang=\"{locale}\" dir=\"{}\">", item.dir)));
+            // Byte for byte what nashr rendered, with WordPress's addresses for images and links.
+            let media = site.media();
+            let urls: std::collections::BTreeMap<String, String> = item
+                .images
+                .iter()
+                .map(|img| {
+                    let m = media
+                        .iter()
+                        .find(|m| {
+                            m["source_url"]
+                                .as_str()
+                                .unwrap()
+                                .contains(&format!("-{}", &img.hash[..12]))
+                        })
+                        .unwrap_or_else(|| panic!("{} not uploaded", img.name));
+                    (img.name.clone(), m["source_url"].as_str().unwrap().to_string())
+                })
+                .collect();
+            let body = nashr_publish::item::rewrite_images(&item.html, &urls);
+            let body = nashr_publish::item::resolve_links(&body, |l, s| {
+                assert_eq!(l, locale);
+                site.post_by_slug(s)["link"].as_str().unwrap().to_string()
+            });
+            let head = format!(
+                "<div lang=\"{locale}\" dir=\"{}\">\n{body}<p class=\"nashr-translations\">",
+                item.dir
+            );
+            assert!(content.starts_with(&head), "{slug}/{locale}:\n{content}\n---\n{head}");
             assert_eq!(
                 post["excerpt"]["raw"].as_str().unwrap(),
                 item.excerpt.as_deref().unwrap(),
