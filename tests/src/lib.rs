@@ -93,16 +93,15 @@ impl Default for Sample {
 #[derive(Debug)]
 pub struct Run {
     pub code: u8,
-    /// What a user sees on the terminal (reports, warnings, errors).
+    /// What nashr reported (standard error).
     pub output: String,
-    /// Machine output (`--json`).
+    /// What the command printed as its result (standard output: tables, JSON).
     pub stdout: String,
 }
 
 pub fn run(args: Vec<OsString>) -> Run {
-    let mut out = Vec::new();
-    let mut stdout = Vec::new();
-    let code = nashr::execute_with_stdout(args, &mut out, &mut stdout, false);
+    let (mut stdout, mut out) = (Vec::new(), Vec::new());
+    let code = nashr::execute_to(args, &mut stdout, &mut out, false);
     Run {
         code,
         output: String::from_utf8_lossy(&out).into_owned(),

@@ -47,7 +47,7 @@ enum Command {
     Publish(PublishArgs),
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 struct PublishArgs {
     /// Show what would be created, updated or left alone, and why; send and write nothing.
     #[arg(long)]
@@ -94,17 +94,18 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> std
     std::process::ExitCode::from(execute(args, &mut stderr, interactive))
 }
 
-/// Runs one command line, writing reports to `out`. `interactive` enables colours and the
-/// progress bar (only when `out` is a terminal).
+/// Runs one command line, writing reports to `out` and requested output (status tables, JSON)
+/// to standard output. `interactive` enables colours and the progress bar (only when `out` is
+/// a terminal).
 pub fn execute(args: impl IntoIterator<Item = std::ffi::OsString>, out: &mut dyn Write, interactive: bool) -> u8 {
-    execute_with_stdout(args, out, &mut std::io::stdout(), interactive)
+    execute_to(args, &mut std::io::stdout(), out, interactive)
 }
 
-/// [`execute`], with machine-readable output (`--json`) written to `stdout`.
-pub fn execute_with_stdout(
+/// [`execute`] with standard output captured in `stdout` too.
+pub fn execute_to(
     args: impl IntoIterator<Item = std::ffi::OsString>,
-    out: &mut dyn Write,
     stdout: &mut dyn Write,
+    out: &mut dyn Write,
     interactive: bool,
 ) -> u8 {
     let cli = match Cli::try_parse_from(args) {
@@ -120,26 +121,24 @@ pub fn execute_with_stdout(
                 return EXIT_USAGE;
             }
             // --help and --version are the output the user asked for: stdout.
-            print!("{text}");
+            let _ = write!(stdout, "{text}");
             return 0;
         }
     };
     let mut ui = Ui {
         out,
+        stdout,
         interactive,
         quiet: cli.quiet,
     };
-    if let Command::Publish(args) = &cli.command {
-        return publish::command(&cli.root, args.dry_run, args.target.clone(), args.json, &mut ui, stdout);
-    }
     let result = match &cli.command {
         Command::Build(args) => build(&cli.root, args, &mut ui, false),
         Command::Run(args) => match build(&cli.root, args, &mut ui, true) {
-            Ok(0) => return publish::command(&cli.root, false, None, false, &mut ui, stdout),
+            Ok(0) => Ok(publish::command(&cli.root, &PublishArgs::default(), &mut ui)),
             other => other,
         },
         Command::L10n(L10nCommand::Sync { check }) => sync(&cli.root, *check, &mut ui),
-        Command::Publish(_) => Ok(0),
+        Command::Publish(args) => Ok(publish::command(&cli.root, args, &mut ui)),
     };
     match result {
         Ok(code) => code,
@@ -151,6 +150,7 @@ mod publish;
 
 struct Ui<'a> {
     out: &'a mut dyn Write,
+    stdout: &'a mut dyn Write,
     interactive: bool,
     quiet: bool,
 }
@@ -160,6 +160,11 @@ impl Ui<'_> {
         if !self.quiet {
             let _ = writeln!(self.out, "{}", line.as_ref());
         }
+    }
+
+    /// What the user asked for (a table, JSON): standard output, even with --quiet.
+    fn print(&mut self, text: impl AsRef<str>) {
+        let _ = write!(self.stdout, "{}", text.as_ref());
     }
 
     fn warn(&mut self, line: impl AsRef<str>) {

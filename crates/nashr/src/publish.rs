@@ -1,23 +1,16 @@
 //! `nashr publish`: the plan or the result per target, a progress bar on a terminal, JSON
 //! for machines.
 
-use std::io::Write;
 use std::path::Path;
 
 use nashr_content::Project;
 use nashr_l10n::Localizer;
 use nashr_publish::{Action, PublishOptions, Report};
 
-use crate::{EXIT_USAGE, Ui, plural};
+use crate::{EXIT_USAGE, PublishArgs, Ui, plural};
 
-pub(crate) fn command(
-    root: &Path,
-    dry_run: bool,
-    target: Option<String>,
-    json: bool,
-    ui: &mut Ui,
-    stdout: &mut dyn Write,
-) -> u8 {
+pub(crate) fn command(root: &Path, args: &PublishArgs, ui: &mut Ui) -> u8 {
+    let json = args.json;
     let project = match Project::load(root) {
         Ok(p) => p,
         Err(e) => return ui.report(&e),
@@ -27,8 +20,8 @@ pub(crate) fn command(
         Err(e) => return ui.report(&e),
     };
     let options = PublishOptions {
-        dry_run,
-        target,
+        dry_run: args.dry_run,
+        target: args.target.clone(),
         now: jiff::Timestamp::now(),
     };
     let bar = (ui.interactive && !ui.quiet && !json).then(|| {
@@ -60,8 +53,10 @@ pub(crate) fn command(
         }
     };
     if json {
-        let _ = serde_json::to_writer_pretty(&mut *stdout, &report);
-        let _ = writeln!(stdout);
+        ui.print(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ));
     } else {
         print_report(&report, ui);
     }
