@@ -338,6 +338,7 @@ fn losing_the_ledger_adopts_the_posts_instead_of_duplicating_them() {
 fn one_site_for_both_locales_with_language_categories() {
     let wp = WordPress::get();
     let sample = Sample::new();
+    sample.replace("content/acupuncture/index.md", "+++\n", "+++\nstatus = \"draft\"\n");
     sample.append(
         "nashr.toml",
         &format!(
@@ -366,6 +367,10 @@ fn one_site_for_both_locales_with_language_categories() {
             .unwrap()
             .contains(&format!("<a href=\"{}\" hreflang=\"en\"", en["link"].as_str().unwrap()))
     );
+    // A draft stays a draft, in both languages; nothing links to it.
+    assert_eq!(wp.en.post_by_slug("acupuncture")["status"], "draft");
+    assert_eq!(wp.en.post_by_slug("acupuncture-fa")["status"], "draft");
+    assert!(!fa["content"]["raw"].as_str().unwrap().contains("acupuncture"));
     // Both posts use the same uploaded images.
     assert_eq!(wp.en.media().len(), 5);
     assert_eq!(en["featured_media"], fa["featured_media"]);
