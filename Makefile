@@ -27,8 +27,9 @@ fmt: ## Format the code
 bench: ## Measure build times on generated sites (see BENCHMARKS.md)
 	$(CARGO) bench -p nashr-tests --bench build
 
-services: ## Start what the tests need: a real WordPress on 127.0.0.1 (installs it on first use)
+services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales
 	bash scripts/wordpress.sh start
+	@sh scripts/compare-locales.sh
 
 stop-services: ## Stop the test WordPress
 	bash scripts/wordpress.sh stop

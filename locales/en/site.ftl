@@ -23,7 +23,8 @@ nav-topics = Topics
 nav-label = Main
 
 # Article page, under the title: reviewer, dates and reading time.
-# $name is the reviewer from the front matter; $date is an already formatted date.
+# $name is the reviewer from the front matter. $date is a date: { $date } shows it in the
+# long style of this language's calendar; { DATETIME($date, dateStyle: "full") } adds the weekday.
 article-reviewed-by = Reviewed by { $name }
 article-published = Published on { $date }
 article-updated = Updated on { $date }

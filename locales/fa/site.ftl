@@ -23,7 +23,8 @@ nav-topics = موضوع‌ها
 nav-label = منوی اصلی
 
 # Article page, under the title: reviewer, dates and reading time.
-# $name is the reviewer from the front matter; $date is an already formatted date.
+# $name is the reviewer from the front matter. $date is a date: { $date } shows it in the
+# Solar Hijri calendar with Persian digits; { DATETIME($date, dateStyle: "full") } adds the weekday.
 # In Persian the [one] category also matches 0, so both variants show the number.
 article-reviewed-by = بازبینی علمی: { $name }
 article-published = تاریخ انتشار: { $date }

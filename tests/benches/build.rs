@@ -100,6 +100,7 @@ fn main() {
         "| articles | pages+files | scenario | load ms | l10n ms | render ms | write ms | total ms | files written | peak RSS MiB |"
     );
     println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    let mut translator_rows = Vec::new();
     for copies in sizes {
         let sample = generate(copies);
         let articles = 3 * (copies + 1);
@@ -144,5 +145,36 @@ fn main() {
             })
             .collect();
         report("one paragraph translated", changed);
+
+        // The translator's commands on the same project: stale detection (status, which also
+        // runs inside every build) and lint.
+        let time = |f: &dyn Fn()| {
+            median(
+                (0..runs)
+                    .map(|_| {
+                        let t = Instant::now();
+                        f();
+                        t.elapsed()
+                    })
+                    .collect(),
+            )
+        };
+        let trees = || {
+            let project = nashr_content::Project::load(sample.root()).expect("load");
+            nashr_check::tree::project_trees(&project).expect("trees")
+        };
+        let status = time(&|| {
+            nashr_check::status::status(&trees()).expect("status");
+        });
+        let lint = time(&|| {
+            nashr_check::lint::lint(&trees()).expect("lint");
+        });
+        translator_rows.push(format!("| {articles} | {} | {} |", ms(status), ms(lint)));
+    }
+    println!();
+    println!("| articles | l10n status ms | l10n lint ms |");
+    println!("|---:|---:|---:|");
+    for row in translator_rows {
+        println!("{row}");
     }
 }

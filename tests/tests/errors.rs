@@ -218,3 +218,43 @@ fn static_file_that_would_replace_a_page() {
         run.output
     );
 }
+
+#[test]
+fn unknown_calendar_in_the_configuration() {
+    let (_, run) = broken(|s| {
+        s.replace(
+            "nashr.toml",
+            "fallback = [\"en\"]\n",
+            "fallback = [\"en\"]\ncalendar = \"mayan\"\n",
+        )
+    });
+    assert_points_at(&run, "nashr.toml:17:12", "calendar = \"mayan\"");
+    assert!(run.output.contains("unknown variant `mayan`"), "{}", run.output);
+    assert!(run.output.contains("`persian`"), "{}", run.output);
+}
+
+#[test]
+fn unknown_digits_in_the_configuration() {
+    let (_, run) = broken(|s| {
+        s.replace(
+            "nashr.toml",
+            "fallback = [\"en\"]\n",
+            "fallback = [\"en\"]\ndigits = \"roman\"\n",
+        )
+    });
+    assert_points_at(&run, "nashr.toml:17:10", "digits = \"roman\"");
+    assert!(run.output.contains("`arabext`"), "{}", run.output);
+}
+
+#[test]
+fn a_front_matter_slug_that_is_not_a_slug() {
+    let (_, run) = broken(|s| {
+        s.replace(
+            "content/acupuncture/index.md",
+            "date = 2026-11-10",
+            "date = 2026-11-10\nslug = \"طب سوزنی\"",
+        )
+    });
+    assert_points_at(&run, "content/acupuncture/index.md:5:1", "slug = \"طب سوزنی\"");
+    assert!(run.output.contains("slug = \"طب-سوزنی\""), "{}", run.output);
+}

@@ -140,3 +140,49 @@ fn sync_is_not_blocked_by_a_translators_syntax_error() {
     // The build still reports the syntax error.
     assert_eq!(sample.nashr(&["build"]).code, 1);
 }
+
+/// Slugs for CMS targets: the localized title's, in its own script; front matter `slug` wins.
+#[test]
+fn localized_slugs_for_cms_targets() {
+    let sample = Sample::new();
+    let slugs = |sample: &Sample| {
+        let project = nashr_content::Project::load(sample.root()).unwrap();
+        let l10n = nashr_l10n::Localizer::load(&project).unwrap();
+        let article = project.article("physiotherapy-vs-massage").unwrap();
+        (l10n.localize(article, "en").slug, l10n.localize(article, "fa").slug)
+    };
+    let (en, fa) = slugs(&sample);
+    assert_eq!(en, "physiotherapy-vs-massage-understanding-the-key-differences");
+    // The ZWNJ of تفاوت‌های goes (the letters join), the colon goes, the letters stay.
+    assert_eq!(fa, "فیزیوتراپی-یا-ماساژ-آشنایی-با-تفاوتهای-اصلی");
+
+    sample.replace(
+        "content/physiotherapy-vs-massage/index.md",
+        "\ndate = ",
+        "\nslug = \"physio-or-massage\"\ndate = ",
+    );
+    assert_eq!(
+        slugs(&sample),
+        ("physio-or-massage".to_string(), "physio-or-massage".to_string())
+    );
+    // A whole-file translation's own slug wins for its language; its title's otherwise.
+    sample.write(
+        "content/physiotherapy-vs-massage/index.fa.md",
+        "+++\ntitle = \"فیزیوتراپی یا ماساژ؟\"\ndate = 2026-10-14\nslug = \"فیزیوتراپی-یا-ماساژ\"\n+++\n\nمتن.\n",
+    );
+    assert_eq!(slugs(&sample).1, "فیزیوتراپی-یا-ماساژ");
+    sample.replace(
+        "content/physiotherapy-vs-massage/index.fa.md",
+        "slug = \"فیزیوتراپی-یا-ماساژ\"\n",
+        "",
+    );
+    assert_eq!(
+        slugs(&sample).1,
+        "physio-or-massage",
+        "the source's explicit slug still wins"
+    );
+    // Site URLs stay the directory name.
+    let run = sample.nashr(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert!(sample.path("public/fa/physiotherapy-vs-massage/index.html").is_file());
+}

@@ -38,6 +38,11 @@ pub struct FrontMatter {
     pub publish_at: Option<TimestampField>,
     #[serde(default)]
     pub hero: Option<Hero>,
+    /// The article's slug on CMS targets (WordPress), instead of one made from the title by
+    /// [`crate::slugify`]. In `index.<lang>.md` it applies to that language. Site URLs
+    /// always use the directory name.
+    #[serde(default)]
+    pub slug: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -53,6 +53,98 @@ pub struct LocaleConfig {
     /// always tried last).
     #[serde(default)]
     pub fallback: Vec<String>,
+    /// Calendar for dates shown to readers. Unset: Solar Hijri for Persian, otherwise the
+    /// locale's CLDR default (Gregorian for English). Set it explicitly for a diaspora site:
+    /// CLDR gives `fa-CA` the Gregorian calendar.
+    #[serde(default)]
+    pub calendar: Option<Calendar>,
+    /// Digits for numbers and dates shown to readers. Unset: the locale's CLDR default
+    /// (Persian digits for `fa`, Latin for `en`).
+    #[serde(default)]
+    pub digits: Option<Digits>,
+    /// What readers see where a translation is stale (its source changed since).
+    #[serde(default)]
+    pub stale: StaleMode,
+}
+
+/// `[locale.<code>] stale = "show" | "fallback"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StaleMode {
+    /// Keep showing the old translation: it is closer to the reader's language than the
+    /// source text.
+    #[default]
+    Show,
+    /// Show the fallback locale's text (normally the source) until the translation is updated.
+    Fallback,
+}
+
+/// A calendar for readers' dates (`[locale.<code>] calendar`). The names are the CLDR ones,
+/// except that the Gregorian calendar is spelt out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Calendar {
+    Gregorian,
+    /// Solar Hijri (Jalali), the calendar of Iran and Afghanistan.
+    Persian,
+    Buddhist,
+    Chinese,
+    Coptic,
+    Dangi,
+    Ethiopic,
+    Hebrew,
+    Indian,
+    /// Hijri, Umm al-Qura.
+    IslamicUmalqura,
+    /// Hijri, tabular, civil epoch.
+    IslamicCivil,
+    Japanese,
+    Roc,
+}
+
+impl Calendar {
+    /// The BCP 47 `-u-ca-` value.
+    pub fn bcp47(self) -> &'static str {
+        match self {
+            Calendar::Gregorian => "gregory",
+            Calendar::Persian => "persian",
+            Calendar::Buddhist => "buddhist",
+            Calendar::Chinese => "chinese",
+            Calendar::Coptic => "coptic",
+            Calendar::Dangi => "dangi",
+            Calendar::Ethiopic => "ethiopic",
+            Calendar::Hebrew => "hebrew",
+            Calendar::Indian => "indian",
+            Calendar::IslamicUmalqura => "islamic-umalqura",
+            Calendar::IslamicCivil => "islamic-civil",
+            Calendar::Japanese => "japanese",
+            Calendar::Roc => "roc",
+        }
+    }
+}
+
+/// Digits for readers' numbers and dates (`[locale.<code>] digits`), by CLDR numbering
+/// system name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Digits {
+    /// 0123456789
+    Latn,
+    /// ۰۱۲۳۴۵۶۷۸۹, Persian (extended Arabic-Indic) digits.
+    Arabext,
+    /// ٠١٢٣٤٥٦٧٨٩, Arabic-Indic digits (Arabic, not Persian).
+    Arab,
+}
+
+impl Digits {
+    /// The BCP 47 `-u-nu-` value.
+    pub fn bcp47(self) -> &'static str {
+        match self {
+            Digits::Latn => "latn",
+            Digits::Arabext => "arabext",
+            Digits::Arab => "arab",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -202,6 +294,25 @@ impl Config {
         chain
     }
 
+    /// The configured calendar of `locale`, or its default: Solar Hijri for Persian (`fa`,
+    /// whatever the region, so `fa-CA` does not silently become Gregorian), `None` (the
+    /// locale's CLDR default) for everything else.
+    pub fn calendar(&self, locale: &str) -> Option<Calendar> {
+        self.locale
+            .get(locale)
+            .and_then(|lc| lc.calendar)
+            .or_else(|| (language_of(locale) == "fa").then_some(Calendar::Persian))
+    }
+
+    /// The configured digits of `locale`, or its default: Persian digits for `fa`, `None`
+    /// (the locale's CLDR default) for everything else.
+    pub fn digits(&self, locale: &str) -> Option<Digits> {
+        self.locale
+            .get(locale)
+            .and_then(|lc| lc.digits)
+            .or_else(|| (language_of(locale) == "fa").then_some(Digits::Arabext))
+    }
+
     /// `base_url` with exactly one trailing slash.
     pub fn base_url(&self) -> String {
         format!("{}/", self.site.base_url.trim_end_matches('/'))
@@ -213,6 +324,11 @@ impl Config {
         let path = rest.find('/').map_or("", |i| &rest[i..]);
         format!("/{}", path.trim_matches('/')).trim_end_matches('/').to_string() + "/"
     }
+}
+
+/// The language subtag of a locale code: `fa` for `fa-CA`.
+fn language_of(code: &str) -> &str {
+    code.split('-').next().unwrap_or(code)
 }
 
 /// A BCP 47 language tag as nashr accepts it: `fa`, `en-CA`, `fa-Latn`, `fa-CA-u-ca-persian`.
@@ -252,6 +368,44 @@ mod tests {
             "{}",
             errs[0].message
         );
+    }
+
+    #[test]
+    fn calendar_and_digit_defaults_and_settings() {
+        let c = Config::parse(OK, Path::new("nashr.toml")).unwrap();
+        assert_eq!(c.calendar("fa"), Some(Calendar::Persian));
+        assert_eq!(c.digits("fa"), Some(Digits::Arabext));
+        assert_eq!(c.calendar("en"), None);
+        assert_eq!(c.digits("en"), None);
+        let text = format!("{OK}[locale.fa]\ncalendar = \"gregorian\"\ndigits = \"latn\"\n");
+        let c = Config::parse(&text, Path::new("nashr.toml")).unwrap();
+        assert_eq!(c.calendar("fa"), Some(Calendar::Gregorian));
+        assert_eq!(c.digits("fa"), Some(Digits::Latn));
+        let text = format!("{OK}[locale.en]\ncalendar = \"islamic-umalqura\"\n");
+        let c = Config::parse(&text, Path::new("nashr.toml")).unwrap();
+        assert_eq!(c.calendar("en").map(Calendar::bcp47), Some("islamic-umalqura"));
+    }
+
+    #[test]
+    fn unknown_calendar_names_line_and_column() {
+        let text = format!("{OK}[locale.fa]\ncalendar = \"mayan\"\n");
+        let Err(Error::Input(errs)) = Config::parse(&text, Path::new("nashr.toml")) else {
+            panic!()
+        };
+        assert_eq!(errs[0].location(), "nashr.toml:5:12");
+        assert!(
+            errs[0].message.contains("unknown variant `mayan`"),
+            "{}",
+            errs[0].message
+        );
+        assert!(errs[0].message.contains("`persian`"), "{}", errs[0].message);
+        assert_eq!(errs[0].line_text(), "calendar = \"mayan\"");
+        assert_eq!(errs[0].help, None, "nothing is close to mayan");
+        let text = format!("{OK}[locale.fa]\ncalendar = \"persain\"\n");
+        let Err(Error::Input(errs)) = Config::parse(&text, Path::new("nashr.toml")) else {
+            panic!()
+        };
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `persian`?"));
     }
 
     #[test]

@@ -66,10 +66,15 @@ impl SourceError {
         self
     }
 
-    /// For serde's "unknown field `x`, expected one of `a`, `b`" messages: a hint naming the
-    /// closest known field, the way a typo is usually meant.
+    /// For serde's "unknown field `x`, expected one of `a`, `b`" messages (and "unknown
+    /// variant", for values such as `calendar = "persain"`): a hint naming the closest known
+    /// one, the way a typo is usually meant.
     pub fn suggest_field(self) -> Self {
-        let Some(rest) = self.message.strip_prefix("unknown field `") else {
+        let Some(rest) = self
+            .message
+            .strip_prefix("unknown field `")
+            .or_else(|| self.message.strip_prefix("unknown variant `"))
+        else {
             return self;
         };
         let Some((unknown, expected)) = rest.split_once('`') else {

@@ -13,14 +13,16 @@ pub mod article;
 pub mod config;
 pub mod diag;
 pub mod fs;
+pub mod slug;
 pub mod targets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use article::{Article, Document, FrontMatter, Hero, Status};
-pub use config::Config;
+pub use config::{Calendar, Config, Digits, StaleMode};
 pub use diag::{Error, SourceError};
+pub use slug::slugify;
 
 /// The Markdown dialect nashr reads: CommonMark plus tables and strikethrough. Every stage
 /// parses with these options so that segments, checks and rendering agree.
@@ -238,6 +240,20 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
                 .with_help("tags are keys; their display names are translated in site.ftl as `tag-<key>`"),
             );
         }
+    }
+    if let Some(slug) = &fm.slug
+        && !slug::is_slug(slug)
+    {
+        let suggestion = slugify(slug);
+        let help = if suggestion.is_empty() {
+            "a slug needs letters or digits".to_string()
+        } else {
+            format!("write it as slug = \"{suggestion}\" (lowercase, hyphens between words, no punctuation or ZWNJ)")
+        };
+        errors.push(
+            doc.field_error("slug", format!("`{slug}` is not a slug"))
+                .with_help(help),
+        );
     }
     if fm.status == Status::Scheduled && fm.publish_at.is_none() {
         errors.push(

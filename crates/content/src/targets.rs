@@ -41,7 +41,8 @@ pub enum SlugSource {
     /// locales add `-<locale>`.
     #[default]
     Article,
-    /// The title in the post's language, made into a slug the way WordPress does it.
+    /// The article's slug in the post's language: front matter `slug`, or else its title made
+    /// into a slug by [`crate::slugify`] (Persian letters kept, ZWNJ removed, ASCII digits).
     Title,
 }
 

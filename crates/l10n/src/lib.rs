@@ -4,8 +4,12 @@
 //! - [`catalog`] and [`sync`]: the `.ftl` catalogs translators work from;
 //! - [`Localizer`]: Fluent bundles per locale with a fallback chain, for UI strings
 //!   ([`Localizer::message`]) and whole articles ([`Localizer::localize`]);
-//! - [`format`]: the one module that turns numbers and dates into text (ICU4X);
-//! - [`bidi`]: keeps Fluent's isolation marks out of markup.
+//! - [`format`]: the one module that turns numbers and dates into text (ICU4X), behind the
+//!   template filters and Fluent's `NUMBER`, `DATETIME` and number placeables;
+//! - [`bidi`]: where Fluent's isolation marks may go, and where not ([`bidi::Sink`]).
+//!
+//! Slugs for localized titles are [`nashr_content::slugify`], re-exported here as
+//! [`slugify`]; [`LocalizedArticle::slug`] is the one to use for an article in a locale.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,11 +23,14 @@
 pub mod bidi;
 pub mod catalog;
 pub mod format;
+pub mod inline_html;
 pub mod localizer;
 pub mod segment;
 pub mod sync;
 pub mod translate;
 
 pub use fluent_bundle::{FluentArgs, FluentValue};
+pub use format::{DateInput, FluentDate, LocaleFormat};
 pub use localizer::{Formatted, Localizer, MessageError};
+pub use nashr_content::slugify;
 pub use translate::LocalizedArticle;

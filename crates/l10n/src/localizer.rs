@@ -1,17 +1,15 @@
 //! Fluent resources for every locale: UI strings (`locales/<lang>/*.ftl`) and article segment
 //! catalogs (`locales/<lang>/articles/<slug>.ftl`), formatted through a fallback chain.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use fluent_bundle::memoizer::MemoizerKind;
-use fluent_bundle::{FluentArgs, FluentError, FluentResource, FluentValue};
-use intl_memoizer::Memoizable;
+use fluent_bundle::{FluentArgs, FluentError, FluentResource};
 use nashr_content::{Error, Project, SourceError};
 use unic_langid::{CharacterDirection, LanguageIdentifier};
 
-use crate::format::LocaleFormat;
+use crate::format::{self, LocaleFormat};
 
 /// Bundles are shared between rendering threads, and resources between bundles.
 pub type Bundle = fluent_bundle::concurrent::FluentBundle<Arc<FluentResource>>;
@@ -61,7 +59,8 @@ pub struct LocaleData {
     pub ui_files: Vec<FtlFile>,
     ui: Bundle,
     pub articles: BTreeMap<String, ArticleCatalog>,
-    pub format: LocaleFormat,
+    /// Dates and numbers in this locale's calendar and digits (`[locale.<code>]`).
+    pub format: Arc<LocaleFormat>,
 }
 
 /// Where a formatted string came from.
@@ -91,7 +90,12 @@ pub struct Localizer {
     source_locale: String,
     locales: Vec<LocaleData>,
     chains: HashMap<String, Vec<usize>>,
-    warnings: Mutex<BTreeSet<String>>,
+    /// Stale translations per locale: `(slug, id)` for segments, `(None, id)` for UI messages.
+    stale: HashMap<String, HashSet<(Option<String>, String)>>,
+    /// Locales whose readers get the fallback text instead of a stale translation.
+    stale_fallback: HashSet<String>,
+    /// Shared with the bundles' `DATETIME` functions, which report bad options here.
+    warnings: Warnings,
     fallbacks: Mutex<BTreeSet<(String, String)>>,
 }
 
@@ -102,8 +106,9 @@ impl Localizer {
         let config = &project.config;
         let mut errors = Vec::new();
         let mut locales = Vec::new();
+        let warnings = Warnings::default();
         for code in &config.site.locales {
-            locales.push(load_locale(project, code, &mut errors)?);
+            locales.push(load_locale(project, code, &warnings, &mut errors)?);
         }
         if !errors.is_empty() {
             return Err(Error::Input(errors));
@@ -124,13 +129,52 @@ impl Localizer {
                 )
             })
             .collect();
+        let stale_fallback = config
+            .locale
+            .iter()
+            .filter(|(_, c)| c.stale == nashr_content::StaleMode::Fallback)
+            .map(|(code, _)| code.clone())
+            .collect();
         Ok(Localizer {
             source_locale: config.site.source_locale.clone(),
             locales,
             chains,
-            warnings: Mutex::default(),
+            stale: HashMap::new(),
+            stale_fallback,
+            warnings,
             fallbacks: Mutex::default(),
         })
+    }
+
+    /// Records which translations of `locale` are stale, as `(file, id)` with `file` relative
+    /// to the locale's directory (`site.ftl`, `articles/<slug>.ftl`), the form
+    /// `nashr-check`'s status reports them in.
+    pub fn set_stale<'a>(&mut self, locale: &str, items: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        let set = items
+            .into_iter()
+            .map(|(file, id)| {
+                let slug = file
+                    .strip_prefix("articles/")
+                    .and_then(|f| f.strip_suffix(".ftl"))
+                    .map(str::to_string);
+                (slug, id.to_string())
+            })
+            .collect();
+        self.stale.insert(locale.to_string(), set);
+    }
+
+    /// Whether segment `id` of article `slug` is stale in `locale`.
+    pub fn is_stale_segment(&self, locale: &str, slug: &str, id: &str) -> bool {
+        self.stale
+            .get(locale)
+            .is_some_and(|s| s.contains(&(Some(slug.to_string()), id.to_string())))
+    }
+
+    /// Whether UI message `id` is stale in `locale`.
+    pub fn is_stale_message(&self, locale: &str, id: &str) -> bool {
+        self.stale
+            .get(locale)
+            .is_some_and(|s| s.contains(&(None, id.to_string())))
     }
 
     pub fn source_locale(&self) -> &str {
@@ -166,13 +210,19 @@ impl Localizer {
             let Some(message) = data.ui.get_message(msg_id) else {
                 continue;
             };
+            if self.stale_fallback.contains(&data.code) && self.is_stale_message(&data.code, msg_id) {
+                continue;
+            }
             let pattern = match attr {
                 Some(a) => message.get_attribute(a).map(|a| a.value()),
                 None => message.value(),
             };
             let Some(pattern) = pattern else { continue };
             let mut errs = Vec::new();
-            let text = data.ui.format_pattern(pattern, args, &mut errs).into_owned();
+            let text = {
+                let _format = format::enter(&data.format);
+                data.ui.format_pattern(pattern, args, &mut errs).into_owned()
+            };
             if errs.is_empty() {
                 if data.code != locale {
                     self.note_fallback(locale, id);
@@ -212,10 +262,16 @@ impl Localizer {
     /// the catalog lacks it or it has errors (then with a warning).
     pub fn segment(&self, locale: &str, slug: &str, id: &str) -> Option<String> {
         let data = self.locale(locale)?;
+        if self.stale_fallback.contains(locale) && self.is_stale_segment(locale, slug, id) {
+            return None;
+        }
         let catalog = data.articles.get(slug)?;
         let pattern = catalog.bundle.get_message(id)?.value()?;
         let mut errs = Vec::new();
-        let text = catalog.bundle.format_pattern(pattern, None, &mut errs).into_owned();
+        let text = {
+            let _format = format::enter(&data.format);
+            catalog.bundle.format_pattern(pattern, None, &mut errs).into_owned()
+        };
         if errs.is_empty() {
             return Some(text);
         }
@@ -236,11 +292,7 @@ impl Localizer {
     }
 
     pub(crate) fn warn(&self, w: String) {
-        if let Ok(mut set) = self.warnings.lock()
-            && set.insert(w.clone())
-        {
-            tracing::debug!("{w}");
-        }
+        self.warnings.push(w);
     }
 
     pub(crate) fn note_fallback(&self, locale: &str, what: &str) {
@@ -252,6 +304,7 @@ impl Localizer {
     /// Warnings raised so far (each once).
     pub fn warnings(&self) -> Vec<String> {
         self.warnings
+            .0
             .lock()
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default()
@@ -269,15 +322,42 @@ impl Localizer {
     }
 }
 
+/// Warnings, each kept once.
+#[derive(Clone, Default)]
+struct Warnings(Arc<Mutex<BTreeSet<String>>>);
+
+impl Warnings {
+    fn push(&self, w: String) {
+        if let Ok(mut set) = self.0.lock()
+            && set.insert(w.clone())
+        {
+            tracing::debug!("{w}");
+        }
+    }
+}
+
 fn describe(errs: &[FluentError]) -> String {
     errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
 }
 
-fn load_locale(project: &Project, code: &str, errors: &mut Vec<SourceError>) -> Result<LocaleData, Error> {
+fn load_locale(
+    project: &Project,
+    code: &str,
+    warnings: &Warnings,
+    errors: &mut Vec<SourceError>,
+) -> Result<LocaleData, Error> {
     let langid: LanguageIdentifier = code
         .parse()
         .map_err(|_| Error::Environment(format!("`{code}` is not a locale code")))?;
-    let format = LocaleFormat::new(code).map_err(Error::Environment)?;
+    let config = &project.config;
+    let format = LocaleFormat::new(code, config.calendar(code), config.digits(code)).map_err(|e| {
+        Error::Environment(format!(
+            "{}: dates and numbers for [locale.{code}]: {e}",
+            nashr_content::config::CONFIG_FILE
+        ))
+    })?;
+    let format = Arc::new(format);
+    let new_bundle = |langid: &LanguageIdentifier| new_bundle(langid, warnings);
     let dir = project.locales_dir().join(code);
     let ui_files = read_ftl_dir(project, &dir, errors)?;
     let mut ui = new_bundle(&langid);
@@ -399,33 +479,15 @@ fn add_checked(bundle: &mut Bundle, file: &FtlFile, errors: &mut Vec<SourceError
     }
 }
 
-fn new_bundle(langid: &LanguageIdentifier) -> Bundle {
+fn new_bundle(langid: &LanguageIdentifier, warnings: &Warnings) -> Bundle {
     let mut bundle = Bundle::new_concurrent(vec![langid.clone()]);
-    bundle.set_formatter(Some(number_formatter));
+    // Numbers in placeables get the locale's digits (fluent-bundle alone prints ASCII digits,
+    // fluent-rs#269); NUMBER and DATETIME are backed by ICU4X. See `format`.
+    bundle.set_formatter(Some(format::fluent_formatter));
+    let _ = bundle.add_function("NUMBER", format::number_function);
+    let warnings = warnings.clone();
+    let _ = bundle.add_function("DATETIME", move |positional, named| {
+        format::datetime_function(positional, named, &|w| warnings.push(w))
+    });
     bundle
-}
-
-/// Numbers in Fluent placeables get the locale's digits and grouping (fluent-bundle itself
-/// always prints ASCII digits, fluent-rs#269). Plural selection still sees the number.
-struct IcuNumber(icu_decimal::DecimalFormatter);
-
-impl Memoizable for IcuNumber {
-    type Args = ();
-    type Error = String;
-    fn construct(lang: LanguageIdentifier, _: ()) -> Result<Self, String> {
-        crate::format::decimal_formatter(&lang.to_string()).map(IcuNumber)
-    }
-}
-
-fn number_formatter<M: MemoizerKind>(value: &FluentValue, memoizer: &M) -> Option<String> {
-    let FluentValue::Number(n) = value else {
-        return None;
-    };
-    let text = n.as_string();
-    memoizer
-        .with_try_get_threadsafe::<IcuNumber, _, _>((), |f| match text.parse::<icu_decimal::input::Decimal>() {
-            Ok(d) => f.0.format_to_string(&d),
-            Err(_) => text.to_string(),
-        })
-        .ok()
 }

@@ -11,6 +11,10 @@ use crate::segment::{Field, Segment, SegmentKind, segments};
 pub struct LocalizedArticle {
     pub locale: String,
     pub title: String,
+    /// The slug for CMS targets in this locale: front matter `slug` (of the whole-file
+    /// translation, else of the source), or else [`nashr_content::slugify`] of `title`.
+    /// Site URLs do not use it: they are `/<lang>/<directory name>/` in every locale.
+    pub slug: String,
     pub summary: Option<String>,
     pub author: Option<String>,
     pub reviewed_by: Option<String>,
@@ -66,7 +70,13 @@ impl Localizer {
             } else {
                 own
             };
-            return from_document(doc, locale, ids, segs.len(), true);
+            let mut localized = from_document(doc, locale, ids, segs.len(), true);
+            if doc.front.slug.is_none()
+                && let Some(source_slug) = &article.front().slug
+            {
+                localized.slug = source_slug.clone();
+            }
+            return localized;
         }
 
         let mut fallback = Vec::new();
@@ -111,9 +121,11 @@ impl Localizer {
             self.note_fallback(locale, &format!("{}#{id}", article.slug));
         }
         let mut take = |f: Field| fields.remove(&f);
+        let title = take(Field::Title).unwrap_or_else(|| article.front().title.clone());
         LocalizedArticle {
             locale: locale.to_string(),
-            title: take(Field::Title).unwrap_or_else(|| article.front().title.clone()),
+            slug: slug_for(article.front().slug.as_deref(), &title),
+            title,
             summary: take(Field::Summary),
             author: take(Field::Author),
             reviewed_by: take(Field::ReviewedBy),
@@ -137,6 +149,7 @@ fn from_document(
     let fm = &doc.front;
     LocalizedArticle {
         locale: locale.to_string(),
+        slug: slug_for(fm.slug.as_deref(), &fm.title),
         title: fm.title.clone(),
         summary: fm.summary.clone(),
         author: fm.author.clone(),
@@ -148,6 +161,11 @@ fn from_document(
         fallback: Vec::new(),
         whole_file,
     }
+}
+
+/// An explicit slug always wins; otherwise the title's.
+fn slug_for(explicit: Option<&str>, title: &str) -> String {
+    explicit.map_or_else(|| nashr_content::slugify(title), str::to_string)
 }
 
 /// A translation spread over several Fluent lines becomes one line, so it cannot break the

@@ -75,6 +75,49 @@ enum L10nCommand {
         #[arg(long)]
         check: bool,
     },
+    /// Show, per locale and file, what is translated, missing, stale and obsolete.
+    Status {
+        #[command(flatten)]
+        trees: TreeArgs,
+        /// List the id of every missing, stale and obsolete message.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Check the translation files for mistakes; exit 1 if any is an error.
+    Lint {
+        #[command(flatten)]
+        trees: TreeArgs,
+        /// Repair what can be repaired safely (Persian letters and digits, invisible characters).
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Mark stale translations as current: the source changed, but the translation needs no change.
+    Accept {
+        /// The locale whose translations to accept.
+        locale: String,
+        /// Message ids to accept (default: every stale message of the locale).
+        ids: Vec<String>,
+    },
+}
+
+/// Which translations to look at: the project's, or any two directories of `.ftl` files.
+#[derive(Debug, clap::Args)]
+struct TreeArgs {
+    /// Only these locales (default: every locale of the project but the source).
+    #[arg(value_name = "LOCALE")]
+    locales: Vec<String>,
+    /// Directory of source `.ftl` files to compare against, instead of the project's.
+    #[arg(long, value_name = "DIR", requires = "l10n")]
+    reference: Option<PathBuf>,
+    /// Directory of translated `.ftl` files (repeatable); its name is the locale unless --locale says.
+    #[arg(long, value_name = "DIR", requires = "reference")]
+    l10n: Vec<PathBuf>,
+    /// The locale of the --l10n directories (for plural rules and Persian checks).
+    #[arg(long, value_name = "CODE", requires = "l10n")]
+    locale: Option<String>,
+    /// Print JSON (documented in the README) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Entry point of the binary.
@@ -138,6 +181,9 @@ pub fn execute_to(
             other => other,
         },
         Command::L10n(L10nCommand::Sync { check }) => sync(&cli.root, *check, &mut ui),
+        Command::L10n(L10nCommand::Status { trees, verbose }) => l10n_status(&cli.root, trees, *verbose, &mut ui),
+        Command::L10n(L10nCommand::Lint { trees, fix }) => l10n_lint(&cli.root, trees, *fix, &mut ui),
+        Command::L10n(L10nCommand::Accept { locale, ids }) => l10n_accept(&cli.root, locale, ids, &mut ui),
         Command::Publish(args) => Ok(publish::command(&cli.root, args, &mut ui)),
     };
     match result {
@@ -221,7 +267,21 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
     {
         ui.warn("translation catalogs are out of date with the articles; run `nashr l10n sync`");
     }
-    let l10n = std::sync::Arc::new(Localizer::load(&project)?);
+    let mut l10n = Localizer::load(&project)?;
+    for locale in nashr_check::status::status(&nashr_check::tree::project_trees(&project)?)? {
+        let stale: Vec<_> = locale.stale().collect();
+        if !stale.is_empty() {
+            ui.info(format!(
+                "{}: {} translation{} stale (the source changed since); see `nashr l10n status {} -v`",
+                locale.locale,
+                stale.len(),
+                if stale.len() == 1 { " is" } else { "s are" },
+                locale.locale
+            ));
+        }
+        l10n.set_stale(&locale.locale, stale);
+    }
+    let l10n = std::sync::Arc::new(l10n);
     let out_dir = match &args.out {
         Some(dir) if dir.is_absolute() => dir.clone(),
         Some(dir) => std::env::current_dir()
@@ -305,6 +365,11 @@ fn sync(root: &Path, check: bool, ui: &mut Ui) -> Result<u8, Error> {
         report.unchanged,
         plural(report.unchanged)
     ));
+    if !check {
+        // Record which translations the source edits made stale, while the old fingerprints
+        // are still in the lock files.
+        nashr_check::status::status(&nashr_check::tree::project_trees(&project)?)?;
+    }
     if check && !report.is_clean() {
         ui.warn("run `nashr l10n sync` and commit the catalogs");
         return Ok(EXIT_INPUT);
@@ -314,4 +379,134 @@ fn sync(root: &Path, check: bool, ui: &mut Ui) -> Result<u8, Error> {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// The translation trees a status or lint command looks at.
+fn trees(root: &Path, args: &TreeArgs) -> Result<Vec<nashr_check::tree::LocaleTree>, Error> {
+    let mut trees = match &args.reference {
+        Some(reference) => nashr_check::tree::dir_trees(reference, &args.l10n, args.locale.as_deref())?,
+        None => nashr_check::tree::project_trees(&Project::load(root)?)?,
+    };
+    if args.reference.is_none() && !args.locales.is_empty() {
+        for wanted in &args.locales {
+            if !trees.iter().any(|t| &t.locale == wanted) {
+                return Err(Error::Environment(format!(
+                    "`{wanted}` is not a translated locale of this project (translated: {})",
+                    trees.iter().map(|t| t.locale.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        trees.retain(|t| args.locales.contains(&t.locale));
+    }
+    Ok(trees)
+}
+
+fn l10n_status(root: &Path, args: &TreeArgs, verbose: bool, ui: &mut Ui) -> Result<u8, Error> {
+    let statuses = nashr_check::status::status(&trees(root, args)?)?;
+    if args.json {
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            version: u32,
+            locales: &'a [nashr_check::status::LocaleStatus],
+        }
+        let json = Json {
+            version: 1,
+            locales: &statuses,
+        };
+        ui.print(format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+        return Ok(0);
+    }
+    for (i, locale) in statuses.iter().enumerate() {
+        if i > 0 {
+            ui.print("\n");
+        }
+        ui.print(nashr_check::report::status_text(locale, verbose));
+    }
+    for locale in &statuses {
+        let t = &locale.total;
+        for f in locale.files.iter().filter(|f| f.syntax_errors > 0) {
+            ui.warn(format!(
+                "{} has syntax errors; its broken messages count as missing until fixed (see `nashr l10n lint`)",
+                f.file.display()
+            ));
+        }
+        let mut todo = Vec::new();
+        if t.missing > 0 {
+            todo.push(format!("{} missing ({} words)", t.missing, t.missing_words));
+        }
+        if t.stale > 0 {
+            todo.push(format!("{} stale (the source changed since)", t.stale));
+        }
+        if !todo.is_empty() {
+            ui.info(format!(
+                "{}: {}; `nashr l10n status {} -v` lists them",
+                locale.locale,
+                todo.join(" and "),
+                locale.locale
+            ));
+        }
+    }
+    Ok(0)
+}
+
+fn l10n_lint(root: &Path, args: &TreeArgs, fix: bool, ui: &mut Ui) -> Result<u8, Error> {
+    let mut findings = nashr_check::lint::lint(&trees(root, args)?)?;
+    if fix {
+        let fixed = nashr_check::lint::apply_fixes(&findings)?;
+        for (path, n) in &fixed {
+            ui.info(format!("fixed {n} problem{} in {}", plural(*n), path.display()));
+        }
+        if !fixed.is_empty() {
+            // Report what is left, at the positions of the repaired files.
+            findings = nashr_check::lint::lint(&trees(root, args)?)?;
+        }
+    }
+    let summary = nashr_check::lint::summary(&findings);
+    if args.json {
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            version: u32,
+            findings: &'a [nashr_check::lint::Finding],
+            summary: nashr_check::lint::Summary,
+        }
+        let json = Json {
+            version: 1,
+            findings: &findings,
+            summary,
+        };
+        ui.print(format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+    } else {
+        for f in &findings {
+            ui.print(nashr_check::report::finding_text(f));
+        }
+        ui.info(nashr_check::report::summary_text(&summary));
+    }
+    Ok(if summary.errors > 0 { EXIT_INPUT } else { 0 })
+}
+
+fn l10n_accept(root: &Path, locale: &str, ids: &[String], ui: &mut Ui) -> Result<u8, Error> {
+    let project = Project::load(root)?;
+    let trees = nashr_check::tree::project_trees(&project)?;
+    let Some(tree) = trees.iter().find(|t| t.locale == locale) else {
+        return Err(Error::Environment(format!(
+            "`{locale}` is not a translated locale of this project"
+        )));
+    };
+    let accepted = nashr_check::status::accept(tree, ids)?;
+    for (file, id) in &accepted {
+        ui.info(format!("accepted {id} ({file})"));
+    }
+    let unknown: Vec<&String> = ids
+        .iter()
+        .filter(|id| !accepted.iter().any(|(_, a)| a == *id))
+        .collect();
+    for id in &unknown {
+        ui.warn(format!("`{id}` is not a stale translation of {locale}"));
+    }
+    ui.info(format!(
+        "{} translation{} marked current",
+        accepted.len(),
+        plural(accepted.len())
+    ));
+    Ok(if unknown.is_empty() { 0 } else { EXIT_INPUT })
 }

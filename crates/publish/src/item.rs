@@ -62,6 +62,9 @@ pub struct Item {
     /// The locale's name in its own language (فارسی).
     pub language_name: String,
     pub title: String,
+    /// The slug for CMS targets in this locale: front matter `slug`, else the title made into a
+    /// slug ([`nashr_content::slugify`]: no ZWNJ, Persian letters, ASCII digits).
+    pub slug: String,
     pub excerpt: Option<String>,
     pub author: Option<String>,
     pub reviewed_by: Option<String>,
@@ -166,7 +169,7 @@ pub fn mime_of(name: &str) -> &'static str {
 /// A label from `site.ftl` (`tag-<key>`, `category-<key>`), or the key with spaces.
 pub fn label(l10n: &Localizer, locale: &str, prefix: &str, key: &str) -> String {
     l10n.message(locale, &format!("{prefix}-{key}"), None)
-        .map(|f| nashr_l10n::bidi::strip_isolates(&f.text).into_owned())
+        .map(|f| nashr_l10n::bidi::for_sink(&f.text, nashr_l10n::bidi::Sink::Value).into_owned())
         .unwrap_or_else(|_| key.replace('-', " "))
 }
 
@@ -229,7 +232,7 @@ fn item(
         is_live: &|slug| live.contains(slug),
     };
     let body = markdown::render(&loc.body, &ctx);
-    let html = nashr_l10n::bidi::strip_isolates_in_markup(&body.html).into_owned();
+    let html = nashr_l10n::bidi::for_sink(&body.html, nashr_l10n::bidi::Sink::Markup).into_owned();
     let images: Vec<Image> = files
         .values()
         .filter(|img| {
@@ -243,7 +246,10 @@ fn item(
     let hero = fm.hero.as_ref().and_then(|h| {
         let img = files.get(&h.src)?.clone();
         let alt = loc.hero_alt.clone().unwrap_or_else(|| h.alt.clone());
-        Some((img, nashr_l10n::bidi::strip_isolates(&alt).into_owned()))
+        Some((
+            img,
+            nashr_l10n::bidi::for_sink(&alt, nashr_l10n::bidi::Sink::Value).into_owned(),
+        ))
     });
     let status = match (fm.status, fm.publish_at) {
         (Status::Draft, _) => PostStatus::Draft,
@@ -260,6 +266,7 @@ fn item(
             .map(|f| f.text)
             .unwrap_or_else(|_| locale.to_string()),
         title: loc.title,
+        slug: loc.slug,
         excerpt: loc.summary,
         author: loc.author,
         reviewed_by: loc.reviewed_by,

@@ -124,7 +124,7 @@ impl WordPressTarget {
             for id in ["language-name", "language-switcher-label"] {
                 let text = l10n
                     .message(locale, id, None)
-                    .map(|f| nashr_l10n::bidi::strip_isolates(&f.text).into_owned())
+                    .map(|f| nashr_l10n::bidi::for_sink(&f.text, nashr_l10n::bidi::Sink::Value).into_owned())
                     .unwrap_or_else(|_| locale.clone());
                 labels.insert((locale.clone(), id.to_string()), text);
             }
@@ -170,8 +170,10 @@ impl WordPressTarget {
         };
         match self.slug {
             SlugSource::Article => wordpress_slug(&from_article()),
+            // The project's slug in this language (front matter `slug`, else the title through
+            // `slugify`), in the form WordPress stores it.
             SlugSource::Title => {
-                let slug = wordpress_slug(&nashr_l10n::bidi::strip_isolates(&item.title));
+                let slug = wordpress_slug(&item.slug);
                 if slug.is_empty() {
                     wordpress_slug(&from_article())
                 } else {

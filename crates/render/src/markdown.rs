@@ -3,6 +3,7 @@
 
 use std::sync::LazyLock;
 
+use nashr_l10n::bidi::{Sink, for_sink};
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 
 /// What a body needs to know about the page it is rendered into.
@@ -50,11 +51,22 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> RenderedBody {
                 let dest_url = resolve_link(&dest_url, ctx).map_or(dest_url, CowStr::from);
                 Event::Start(Tag::Link {
                     link_type,
-                    dest_url,
-                    title,
+                    dest_url: value(dest_url),
+                    title: value(title),
                     id,
                 })
             }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: value(dest_url),
+                title: value(title),
+                id,
+            }),
             Event::End(TagEnd::Link) if dropping_link => {
                 dropping_link = false;
                 return None;
@@ -83,10 +95,22 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> RenderedBody {
     });
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
+    // Marks go from raw HTML's attributes before sanitising: one hiding a `javascript:` URL
+    // from ammonia must not be removed after it (see `nashr_l10n::bidi`).
     RenderedBody {
-        html: SANITIZER.clean(&html).to_string(),
+        html: SANITIZER.clean(&for_sink(&html, Sink::Markup)).to_string(),
         words,
         unpublished_links,
+    }
+}
+
+/// Link and image URLs and titles are values, not running text: a Fluent placeable in a
+/// translated URL must not leave its isolation marks there (pulldown-cmark would
+/// percent-encode them into the `href`, out of reach of the markup pass).
+fn value(text: CowStr<'_>) -> CowStr<'_> {
+    match for_sink(&text, Sink::Value) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(s) => CowStr::from(s),
     }
 }
 
@@ -112,20 +136,21 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-/// Sanitises the HTML of a `-html` Fluent message: inline markup only.
+/// Sanitises the HTML of a `-html` Fluent message: inline markup only. Isolation marks go
+/// from its tags first (they could hide a URL's scheme from the sanitiser).
 pub fn sanitize_inline(html: &str) -> String {
     static INLINE: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         let mut b = ammonia::Builder::empty();
-        b.add_tags([
-            "a", "b", "strong", "em", "i", "br", "span", "bdi", "abbr", "code", "small",
-        ]);
-        b.add_generic_attributes(["dir", "lang", "title"]);
-        b.add_tag_attributes("a", ["href", "hreflang"]);
-        b.url_schemes(["http", "https", "mailto", "tel"].into_iter().collect());
+        // The same lists `nashr l10n lint` checks translations against.
+        use nashr_l10n::inline_html as allowed;
+        b.add_tags(allowed::TAGS);
+        b.add_generic_attributes(allowed::GLOBAL_ATTRIBUTES);
+        b.add_tag_attributes("a", allowed::LINK_ATTRIBUTES);
+        b.url_schemes(allowed::URL_SCHEMES.iter().copied().collect());
         b.link_rel(None);
         b
     });
-    INLINE.clean(html).to_string()
+    INLINE.clean(&for_sink(html, Sink::Markup)).to_string()
 }
 
 #[cfg(test)]
@@ -157,5 +182,32 @@ mod tests {
             out.html
         );
         assert_eq!(out.unpublished_links, ["draft"]);
+    }
+
+    #[test]
+    fn isolation_marks_stay_in_text_and_never_reach_urls() {
+        let ctx = MarkdownContext {
+            lang: "fa",
+            base_path: "/",
+            heading_ids: &[],
+            is_live: &|_| true,
+        };
+        let out = render(
+            "عدد \u{2068}۵\u{2069} [پیوند](https://example.com/\u{2068}5\u{2069} \"\u{2068}t\u{2069}\") ![\u{2068}alt\u{2069}](a\u{2068}.png) <a href=\"\u{2068}javascript:alert(1)\u{2069}\">x</a>\n",
+            &ctx,
+        );
+        assert!(out.html.contains("عدد \u{2068}۵\u{2069}"), "{}", out.html);
+        assert!(
+            out.html.contains("href=\"https://example.com/5\" title=\"t\""),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("src=\"a.png\" alt=\"alt\""), "{}", out.html);
+        assert!(!out.html.contains("%E2%81"), "{}", out.html);
+        // The mark did not smuggle a script URL past the sanitiser.
+        assert!(!out.html.contains("javascript"), "{}", out.html);
+        let inline = sanitize_inline("<a href=\"\u{2068}javascript:alert(1)\u{2069}\">x</a> \u{2068}y\u{2069}");
+        assert!(!inline.contains("javascript"), "{inline}");
+        assert!(inline.contains("\u{2068}y\u{2069}"), "{inline}");
     }
 }

@@ -8,7 +8,7 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use nashr_content::{Article, Error, Project, SourceError};
 use nashr_l10n::Localizer;
-use nashr_l10n::bidi::strip_isolates_in_markup;
+use nashr_l10n::bidi::{Sink, for_sink};
 use serde::Serialize;
 
 use crate::markdown::{self, MarkdownContext};
@@ -327,7 +327,8 @@ impl<'a> SiteRenderer<'a> {
         let text = self.templates.render(template, ctx)?;
         Ok(Output {
             path,
-            bytes: strip_isolates_in_markup(&text).into_owned().into_bytes(),
+            // Every page, feed and sitemap: isolation marks only in text content.
+            bytes: for_sink(&text, Sink::Markup).into_owned().into_bytes(),
         })
     }
 

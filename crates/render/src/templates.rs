@@ -3,8 +3,13 @@
 //!
 //! - `t("message-id", name=value, …)`: a Fluent message in the page's locale (`lang`), with
 //!   fallback; ids ending in `-html` may contain sanitised inline HTML, all others are escaped;
-//! - `value|date`: an ISO date (`2026-10-14`) for readers, in the locale's calendar and digits;
-//! - `value|number`: a number with the locale's digits and grouping.
+//! - `value|date`: an ISO date (`2026-10-14`) or RFC 3339 timestamp for readers, in the
+//!   locale's calendar and digits; takes `DATETIME`'s options (`value|date(dateStyle="full")`);
+//! - `value|number`: a number with the locale's digits and grouping; takes `NUMBER`'s
+//!   options (`value|number(minimumFractionDigits=1)`).
+//!
+//! The filters and the Fluent functions share `nashr_l10n::format::LocaleFormat`, so a date
+//! looks the same whether a template or a translator formats it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,7 +18,8 @@ use std::sync::Arc;
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, ErrorKind, State, UndefinedBehavior, Value};
 use nashr_content::{Error, Project, SourceError};
-use nashr_l10n::{FluentArgs, FluentValue, Localizer};
+use nashr_l10n::format::DateTimeOptions;
+use nashr_l10n::{DateInput, FluentArgs, FluentDate, FluentValue, Localizer};
 
 /// Templates nashr ships: a project without `templates/` (or missing one of them) gets these.
 const BUILTIN: &[(&str, &str)] = &[
@@ -158,12 +164,7 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
         "t",
         move |state: &State, id: String, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
             let lang = lang_of(state)?;
-            let mut args = FluentArgs::new();
-            for key in kwargs.args().map(str::to_string).collect::<Vec<_>>() {
-                let v: Value = kwargs.get(&key)?;
-                args.set(key, to_fluent(&v));
-            }
-            kwargs.assert_all_used()?;
+            let args = fluent_args(&kwargs)?;
             let formatted = t_l10n
                 .message(&lang, &id, Some(&args))
                 .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
@@ -177,45 +178,106 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
     let date_l10n = l10n.clone();
     env.add_filter(
         "date",
-        move |state: &State, value: Value| -> Result<String, minijinja::Error> {
+        move |state: &State, value: Value, kwargs: Kwargs| -> Result<String, minijinja::Error> {
             let lang = lang_of(state)?;
             let text = value.to_string();
-            let date: jiff::civil::Date = text.get(..10).unwrap_or(&text).parse().map_err(|_| {
-                minijinja::Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("`{text}` is not a date (YYYY-MM-DD)"),
-                )
+            let input = DateInput::parse(&text).ok_or_else(|| {
+                invalid(format!(
+                    "`{text}` is not a date (YYYY-MM-DD) or a timestamp (2026-12-01T09:00:00-08:00)"
+                ))
             })?;
-            let data = date_l10n.locale(&lang).ok_or_else(|| {
-                minijinja::Error::new(ErrorKind::InvalidOperation, format!("unknown locale `{lang}`"))
-            })?;
-            Ok(data.format.date(date))
+            let options = DateTimeOptions::from_args(&fluent_args(&kwargs)?).map_err(invalid)?;
+            let data = date_l10n
+                .locale(&lang)
+                .ok_or_else(|| invalid(format!("unknown locale `{lang}`")))?;
+            Ok(data.format.datetime(&input, &options))
         },
     );
     env.add_filter(
         "number",
-        move |state: &State, value: Value| -> Result<String, minijinja::Error> {
+        move |state: &State, value: Value, kwargs: Kwargs| -> Result<String, minijinja::Error> {
             let lang = lang_of(state)?;
-            let data = l10n.locale(&lang).ok_or_else(|| {
-                minijinja::Error::new(ErrorKind::InvalidOperation, format!("unknown locale `{lang}`"))
-            })?;
-            if let Some(i) = value.as_i64() {
-                return Ok(data.format.integer(i));
+            let data = l10n
+                .locale(&lang)
+                .ok_or_else(|| invalid(format!("unknown locale `{lang}`")))?;
+            let args = fluent_args(&kwargs)?;
+            if let Some((key, _)) = args.iter().find(|(k, _)| !NUMBER_OPTIONS.contains(k)) {
+                return Err(invalid(format!(
+                    "unknown number option `{key}` (expected one of {})",
+                    NUMBER_OPTIONS.join(", ")
+                )));
             }
-            Ok(data.format.decimal_str(&value.to_string()))
+            let mut options = nashr_l10n::format::FluentNumberOptions::default();
+            options.merge(&args);
+            let text = value.to_string();
+            data.format
+                .number_with(&text, &options)
+                .ok_or_else(|| invalid(format!("`{text}` is not a number")))
         },
     );
 }
 
-/// Template values to Fluent arguments: numbers stay numbers, so plural selection works.
+/// The `NUMBER` options the `number` filter takes too.
+const NUMBER_OPTIONS: &[&str] = &[
+    "style",
+    "useGrouping",
+    "minimumIntegerDigits",
+    "minimumFractionDigits",
+    "maximumFractionDigits",
+    "maximumSignificantDigits",
+];
+
+fn invalid(message: impl Into<String>) -> minijinja::Error {
+    minijinja::Error::new(ErrorKind::InvalidOperation, message.into())
+}
+
+/// A filter's keyword arguments as Fluent named arguments (the filters take the options of
+/// the Fluent functions, with the same names).
+fn fluent_args(kwargs: &Kwargs) -> Result<FluentArgs<'static>, minijinja::Error> {
+    let mut args = FluentArgs::new();
+    for key in kwargs.args().map(str::to_string).collect::<Vec<_>>() {
+        let v: Value = kwargs.get(&key)?;
+        args.set(key, to_fluent(&v));
+    }
+    kwargs.assert_all_used()?;
+    Ok(args)
+}
+
+/// Template values to Fluent arguments: numbers stay numbers, so plural selection works and
+/// they get the locale's digits; ISO dates (`article.date`, `2026-10-14`) and RFC 3339
+/// timestamps become dates, shown in the locale's calendar (`{ $date }` or `DATETIME`).
 fn to_fluent(v: &Value) -> FluentValue<'static> {
     match v.kind() {
+        // As `Intl.NumberFormat` has it, a number shows no trailing zeros unless
+        // `minimumFractionDigits` asks for them (`try_number` would keep those of `3.50`).
         ValueKind::Number => match v.as_i64() {
             Some(i) => FluentValue::from(i),
-            None => FluentValue::try_number(&v.to_string()).into_owned(),
+            None => match f64::try_from(v.clone()) {
+                Ok(f) => FluentValue::from(f),
+                Err(_) => FluentValue::from(v.to_string()),
+            },
         },
+        ValueKind::String => {
+            let text = v.to_string();
+            match looks_like_date(&text).then(|| DateInput::parse(&text)).flatten() {
+                Some(date) => FluentValue::Custom(Box::new(FluentDate::new(date))),
+                None => FluentValue::from(text),
+            }
+        }
         _ => FluentValue::from(v.to_string()),
     }
+}
+
+/// `2026-10-14` or `2026-10-14T…`: only strings shaped like dates are read as dates.
+fn looks_like_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+        && (b.len() == 10 || b[10] == b'T')
 }
 
 /// Escapes text for HTML and XML content and attribute values.

@@ -1,0 +1,194 @@
+//! Which translation file answers which reference file.
+//!
+//! Two ways to get the pairs: from a nashr project (`locales/<source>/` against every other
+//! locale, article catalogs computed from the articles as `nashr l10n sync` would write them),
+//! or from any two directories of `.ftl` files (`--reference DIR --l10n DIR`), matched by
+//! their path relative to each directory, like compare-locales.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use nashr_content::{Error, Project};
+use unic_langid::LanguageIdentifier;
+
+use crate::ftl::FtlText;
+
+/// Name of the lock file kept in each translation directory.
+pub const LOCK_FILE: &str = "nashr-l10n.lock";
+
+/// One locale's translation files against their references.
+#[derive(Debug, Clone)]
+pub struct LocaleTree {
+    pub locale: String,
+    /// The translation directory on disk; the lock file lives in it.
+    pub dir: PathBuf,
+    /// The same directory as shown in messages.
+    pub shown_dir: PathBuf,
+    pub pairs: Vec<Pair>,
+}
+
+impl LocaleTree {
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join(LOCK_FILE)
+    }
+
+    pub fn shown_lock_path(&self) -> PathBuf {
+        self.shown_dir.join(LOCK_FILE)
+    }
+}
+
+/// A reference file and its translation; either may be absent (a missing or obsolete file).
+#[derive(Debug, Clone)]
+pub struct Pair {
+    /// Path relative to the translation directory, with `/`: `site.ftl`, `articles/x.ftl`.
+    pub rel: String,
+    pub reference: Option<FtlText>,
+    pub l10n: Option<FtlText>,
+    /// Where the translation is, or should be created, as shown in messages.
+    pub l10n_path: PathBuf,
+}
+
+/// Pairs for every non-source locale of a project. The reference of an article catalog is
+/// computed from the article itself, so status is right even before `nashr l10n sync`.
+pub fn project_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
+    let source = &project.config.site.source_locale;
+    let locales_dir = project.locales_dir();
+    let mut trees = Vec::new();
+    for locale in project.config.site.locales.iter().filter(|l| *l != source) {
+        let dir = locales_dir.join(locale);
+        let mut refs: BTreeMap<String, FtlText> = BTreeMap::new();
+        // UI files of the source locale (not its article catalogs).
+        for path in ftl_files(&locales_dir.join(source))? {
+            let rel = nashr_content::fs::relative_slash(&path, &locales_dir.join(source));
+            if !rel.starts_with("articles/") {
+                refs.insert(rel, read(project, &path)?);
+            }
+        }
+        // One catalog per article whose source language is not this locale, unless the
+        // article is translated as a whole file (`index.<locale>.md`).
+        let mut own_articles = Vec::new();
+        for article in &project.articles {
+            let lang = article.front().lang.as_deref().unwrap_or(source);
+            let rel = format!("articles/{}.ftl", article.slug);
+            if lang == locale {
+                own_articles.push(rel);
+                continue;
+            }
+            if article.translations.contains_key(locale.as_str()) {
+                own_articles.push(rel);
+                continue;
+            }
+            let catalog = locales_dir.join(lang).join(&rel);
+            let previous = std::fs::read_to_string(&catalog).unwrap_or_default();
+            let segments = nashr_l10n::segment::segments(&article.doc, &nashr_l10n::catalog::entries(&previous));
+            let text = nashr_l10n::catalog::write_source_catalog(
+                &article.doc.path.display().to_string().replace('\\', "/"),
+                &article.slug,
+                &segments,
+            );
+            refs.insert(rel, FtlText::new(project.shown(&catalog), text));
+        }
+        let mut l10n: BTreeMap<String, FtlText> = BTreeMap::new();
+        for path in ftl_files(&dir)? {
+            let rel = nashr_content::fs::relative_slash(&path, &dir);
+            if !own_articles.contains(&rel) {
+                l10n.insert(rel, read(project, &path)?);
+            }
+        }
+        trees.push(LocaleTree {
+            locale: locale.clone(),
+            shown_dir: project.shown(&dir),
+            pairs: pair_up(refs, l10n, &project.shown(&dir)),
+            dir,
+        });
+    }
+    Ok(trees)
+}
+
+/// Pairs for `--reference DIR --l10n DIR…`: files matched by relative path. The locale of each
+/// translation directory is `locale` or, when not given, the directory's name.
+pub fn dir_trees(reference: &Path, l10n_dirs: &[PathBuf], locale: Option<&str>) -> Result<Vec<LocaleTree>, Error> {
+    if !reference.is_dir() {
+        return Err(Error::Environment(format!(
+            "the reference directory {} does not exist",
+            reference.display()
+        )));
+    }
+    let mut refs = BTreeMap::new();
+    for path in ftl_files(reference)? {
+        let rel = nashr_content::fs::relative_slash(&path, reference);
+        refs.insert(
+            rel,
+            FtlText::read(&path, path.clone()).map_err(|e| Error::io(&path, e))?,
+        );
+    }
+    let mut trees = Vec::new();
+    for dir in l10n_dirs {
+        if !dir.is_dir() {
+            return Err(Error::Environment(format!(
+                "the translation directory {} does not exist",
+                dir.display()
+            )));
+        }
+        let locale = match locale {
+            Some(l) => l.to_string(),
+            None => locale_of_dir(dir)?,
+        };
+        let mut l10n = BTreeMap::new();
+        for path in ftl_files(dir)? {
+            let rel = nashr_content::fs::relative_slash(&path, dir);
+            l10n.insert(
+                rel,
+                FtlText::read(&path, path.clone()).map_err(|e| Error::io(&path, e))?,
+            );
+        }
+        trees.push(LocaleTree {
+            locale,
+            dir: dir.clone(),
+            shown_dir: dir.clone(),
+            pairs: pair_up(refs.clone(), l10n, dir),
+        });
+    }
+    Ok(trees)
+}
+
+fn locale_of_dir(dir: &Path) -> Result<String, Error> {
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let name = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match name.parse::<LanguageIdentifier>() {
+        Ok(id) if !name.is_empty() && id.language.as_str() != "und" => Ok(name),
+        _ => Err(Error::Environment(format!(
+            "cannot tell the language of {} from its name; pass --locale CODE (for example --locale fa)",
+            dir.display()
+        ))),
+    }
+}
+
+fn pair_up(mut refs: BTreeMap<String, FtlText>, mut l10n: BTreeMap<String, FtlText>, shown_dir: &Path) -> Vec<Pair> {
+    let mut rels: Vec<String> = refs.keys().chain(l10n.keys()).cloned().collect();
+    rels.sort();
+    rels.dedup();
+    rels.into_iter()
+        .map(|rel| Pair {
+            reference: refs.remove(&rel),
+            l10n: l10n.remove(&rel),
+            l10n_path: shown_dir.join(&rel),
+            rel,
+        })
+        .collect()
+}
+
+fn ftl_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let files = nashr_content::fs::walk_files(dir).map_err(|e| Error::io(dir, e))?;
+    Ok(files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "ftl"))
+        .collect())
+}
+
+fn read(project: &Project, path: &Path) -> Result<FtlText, Error> {
+    FtlText::read(path, project.shown(path)).map_err(|e| Error::io(path, e))
+}

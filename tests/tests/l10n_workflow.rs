@@ -1,0 +1,244 @@
+//! The translator's workflow on the sample project: `nashr l10n status`, stale detection,
+//! `nashr l10n lint` and `--fix`, through the CLI.
+
+use nashr_tests::Sample;
+use serde_json::Value;
+
+const ARTICLE: &str = "content/physiotherapy-vs-massage/index.md";
+const FA_CATALOG: &str = "locales/fa/articles/physiotherapy-vs-massage.ftl";
+
+fn status_json(sample: &Sample) -> Value {
+    let run = sample.nashr(&["l10n", "status", "fa", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+/// `(file, id)` of every stale translation in a status report.
+fn stale(status: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for locale in status["locales"].as_array().expect("locales") {
+        for file in locale["files"].as_array().expect("files") {
+            for id in file["stale_ids"].as_array().expect("stale_ids") {
+                out.push((
+                    file["file"].as_str().expect("file").to_string(),
+                    id.as_str().expect("id").to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn editing_one_english_paragraph_makes_exactly_that_segment_stale_until_it_is_retranslated() {
+    let sample = Sample::new();
+    assert!(stale(&status_json(&sample)).is_empty());
+
+    sample.replace(
+        ARTICLE,
+        "trained in this field who",
+        "trained in this field at university who",
+    );
+    let status = status_json(&sample);
+    assert_eq!(
+        stale(&status),
+        [(FA_CATALOG.to_string(), "what-is-physiotherapy-p1".to_string())]
+    );
+    assert_eq!(status["locales"][0]["total"]["stale"], 1);
+
+    // The build says so, and readers keep the (older) Persian paragraph by default.
+    let build = sample.nashr(&["build"]);
+    assert_eq!(build.code, 0, "{}", build.output);
+    assert!(build.output.contains("fa: 1 translation is stale"), "{}", build.output);
+    let page = sample.read("public/fa/physiotherapy-vs-massage/index.html");
+    assert!(page.contains("فیزیوتراپیست‌ها متخصصانی در حوزهٔ سلامت هستند"));
+
+    // Lint points at the line to update and shows the new English.
+    let lint = sample.nashr(&["l10n", "lint"]);
+    assert_eq!(lint.code, 0, "stale is a warning:\n{}", lint.stdout);
+    let line = sample
+        .read(FA_CATALOG)
+        .lines()
+        .position(|l| l.starts_with("what-is-physiotherapy-p1 ="))
+        .unwrap()
+        + 1;
+    assert!(
+        lint.stdout.contains(&format!("{FA_CATALOG}:{line}:1: warning[stale]")),
+        "{}",
+        lint.stdout
+    );
+    assert!(
+        lint.stdout.contains("which now reads: Physiotherapy, often called"),
+        "{}",
+        lint.stdout
+    );
+
+    // Still stale on the next look (and after `nashr l10n sync` writes the new English).
+    assert_eq!(sample.nashr(&["l10n", "sync"]).code, 0);
+    assert_eq!(stale(&status_json(&sample)).len(), 1);
+
+    // The translator updates the Persian paragraph: current again.
+    sample.replace(
+        FA_CATALOG,
+        "که در این رشته آموزش دیده‌اند",
+        "که در دانشگاه در این رشته آموزش دیده‌اند",
+    );
+    let status = status_json(&sample);
+    assert!(stale(&status).is_empty(), "{status}");
+    assert_eq!(status["locales"][0]["total"]["stale"], 0);
+}
+
+#[test]
+fn stale_translations_can_fall_back_to_the_source() {
+    let sample = Sample::new();
+    sample.replace(
+        "nashr.toml",
+        "fallback = [\"en\"]",
+        "fallback = [\"en\"]\nstale = \"fallback\"",
+    );
+    sample.replace(
+        ARTICLE,
+        "trained in this field who",
+        "trained in this field at university who",
+    );
+    let build = sample.nashr(&["run"]);
+    assert_eq!(build.code, 0, "{}", build.output);
+    let page = sample.read("public/fa/physiotherapy-vs-massage/index.html");
+    assert!(
+        page.contains("trained in this field at university who"),
+        "the new English is shown"
+    );
+    assert!(!page.contains("فیزیوتراپیست‌ها متخصصانی در حوزهٔ سلامت هستند"));
+    assert!(
+        page.contains("class=\"notice\""),
+        "the page says part of it is not translated"
+    );
+}
+
+#[test]
+fn an_unknown_stale_setting_is_a_located_error() {
+    let sample = Sample::new();
+    sample.replace(
+        "nashr.toml",
+        "fallback = [\"en\"]",
+        "fallback = [\"en\"]\nstale = \"hide\"",
+    );
+    let run = sample.nashr(&["build"]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert!(run.output.contains("nashr.toml:17"), "{}", run.output);
+    assert!(
+        run.output.contains("show") && run.output.contains("fallback"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn the_sample_translations_are_lint_clean_and_their_lock_is_committed() {
+    let run = nashr_tests::run(vec![
+        "nashr".into(),
+        "l10n".into(),
+        "lint".into(),
+        "--root".into(),
+        nashr_tests::repo_root().into(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.output);
+    assert!(run.output.contains("0 errors, 0 warnings"), "{}", run.output);
+
+    // `status` on a copy writes the lock; it must come out as committed.
+    let sample = Sample::new();
+    let before = sample.read("locales/fa/nashr-l10n.lock");
+    let status = status_json(&sample);
+    assert_eq!(
+        sample.read("locales/fa/nashr-l10n.lock"),
+        before,
+        "run `nashr l10n status` and commit the lock"
+    );
+    assert_eq!(status["locales"][0]["total"]["missing"], 0);
+}
+
+#[test]
+fn lint_shows_each_mistake_where_it_is_and_fix_repairs_the_safe_ones() {
+    let sample = Sample::new();
+    let ui = "locales/fa/site.ftl";
+    let line = sample.line_starting(ui, "nav-label = ");
+    sample.replace(ui, &line, "nav-label = ناوبری اصلي { $site }");
+    let run = sample.nashr(&["l10n", "lint"]);
+    assert_eq!(run.code, 1, "an unknown variable is an error:\n{}", run.stdout);
+    let line_no = sample
+        .read(ui)
+        .lines()
+        .position(|l| l.starts_with("nav-label = "))
+        .unwrap()
+        + 1;
+    assert!(
+        run.stdout
+            .contains(&format!("locales/fa/site.ftl:{line_no}:23: error[arabic-yeh-kaf]")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!(" {line_no} | nav-label = ناوبری اصلي {{ $site }}")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("error[unknown-variable]"), "{}", run.stdout);
+    assert!(
+        run.output.contains("2 errors, 0 warnings; 1 can be repaired"),
+        "{}",
+        run.output
+    );
+
+    let json = sample.nashr(&["l10n", "lint", "--json"]);
+    let v: Value = serde_json::from_str(&json.stdout).expect("json");
+    let first = &v["findings"][0];
+    for key in [
+        "code",
+        "level",
+        "locale",
+        "path",
+        "line",
+        "column",
+        "message",
+        "hint",
+        "source_line",
+    ] {
+        assert!(!first[key].is_null(), "{key} missing in {first}");
+    }
+    assert_eq!(v["summary"]["errors"], 2);
+
+    let fixed = sample.nashr(&["l10n", "lint", "--fix"]);
+    assert_eq!(fixed.code, 1, "the unknown variable needs a person:\n{}", fixed.stdout);
+    assert!(
+        fixed.output.contains("fixed 1 problem in locales/fa/site.ftl"),
+        "{}",
+        fixed.output
+    );
+    assert!(sample.read(ui).contains("nav-label = ناوبری اصلی { $site }"));
+    assert!(!fixed.stdout.contains("arabic-yeh-kaf"), "{}", fixed.stdout);
+}
+
+#[test]
+fn status_prints_a_table_per_file_with_a_total() {
+    let sample = Sample::new();
+    let catalog = "locales/fa/articles/acupuncture.ftl";
+    let line = sample.line_starting(catalog, "intro-p1 = ");
+    sample.replace(catalog, &format!("{line}\n"), "");
+    let run = sample.nashr(&["l10n", "status", "-v"]);
+    assert_eq!(run.code, 0, "status is not an error:\n{}", run.output);
+    let row = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("locales/fa/articles/acupuncture.ftl"))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[1..5], ["95%", "23", "1", "0"], "{row}");
+    assert!(run.stdout.contains("missing  intro-p1"), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().any(|l| l.trim_start().starts_with("total")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.output.contains("fa: 1 missing"), "{}", run.output);
+}
