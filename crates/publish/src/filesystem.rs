@@ -30,11 +30,7 @@ impl FilesystemTarget {
     fn files(&self, item: &Item, all: &[Item]) -> Vec<(PathBuf, Vec<u8>)> {
         let rel = format!("{}/{}/", item.locale, item.article);
         // Links go to the static site, where every article has its address.
-        let html = item::resolve_links(&item.html, |locale, slug| {
-            all.iter()
-                .find(|i| i.locale == locale && i.article == slug)
-                .map_or_else(|| format!("../../{locale}/{slug}/"), |i| i.site_url.clone())
-        });
+        let html = item::resolve_links(&item.html, |locale, slug| item.site_url_of(locale, slug));
         let fragment = format!("<div lang=\"{}\" dir=\"{}\">\n{}</div>\n", item.locale, item.dir, html);
         let translations: Vec<_> = all
             .iter()

@@ -84,12 +84,19 @@ pub struct Item {
     pub hero: Option<(Image, String)>,
     /// The article's permalink on the static site.
     pub site_url: String,
+    /// The static site's `base_url` (with a trailing slash).
+    pub base_url: String,
 }
 
 impl Item {
     /// `article/locale`, for messages.
     pub fn key(&self) -> String {
         format!("{}/{}", self.article, self.locale)
+    }
+
+    /// The permalink of article `slug` in `locale` on the static site.
+    pub fn site_url_of(&self, locale: &str, slug: &str) -> String {
+        format!("{}{locale}/{slug}/", self.base_url)
     }
 }
 
@@ -286,6 +293,7 @@ fn item(
         images,
         hero,
         site_url: format!("{base_url}{locale}/{}/", article.slug),
+        base_url: base_url.to_string(),
     }
 }
 

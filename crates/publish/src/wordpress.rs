@@ -192,12 +192,7 @@ impl WordPressTarget {
         };
         let body = item::resolve_links(&item.html, |locale, slug| {
             // Before the linked post exists here, the static site has the article.
-            url_of(locale, slug).unwrap_or_else(|| {
-                item.site_url.replace(
-                    &format!("/{}/{}/", item.locale, item.article),
-                    &format!("/{locale}/{slug}/"),
-                )
-            })
+            url_of(locale, slug).unwrap_or_else(|| item.site_url_of(locale, slug))
         });
         // Links to the other languages' posts, hreflang-style.
         let mut translations = String::new();
