@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run build test lint fmt bench services clean help
+.PHONY: run build test lint fmt bench services stop-services clean help
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,9 +27,14 @@ fmt: ## Format the code
 bench: ## Measure build times on generated sites (see BENCHMARKS.md)
 	$(CARGO) bench -p nashr-tests --bench build
 
-services: ## Install and start what the tests need
+services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd
+	bash scripts/wordpress.sh start
 	@sh scripts/compare-locales.sh
+	@sh scripts/smtp.sh
+
+stop-services: ## Stop the test WordPress
+	bash scripts/wordpress.sh stop
 
 clean: ## Remove build products and the generated site
 	$(CARGO) clean
-	rm -rf public
+	rm -rf public publish

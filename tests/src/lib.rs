@@ -6,6 +6,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+pub mod wordpress;
+
 /// The repository root, which is the sample project.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,6 +57,12 @@ impl Sample {
         let text = self.read(rel);
         assert!(text.contains(from), "{rel} does not contain {from:?}");
         self.write(rel, &text.replacen(from, to, 1));
+    }
+
+    /// Appends `text` to file `rel`.
+    pub fn append(&self, rel: &str, text: &str) {
+        let old = self.read(rel);
+        self.write(rel, &format!("{old}{text}"));
     }
 
     /// The first line of file `rel` that starts with `prefix` (a catalog message, say).

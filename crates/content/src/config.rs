@@ -19,6 +19,13 @@ pub struct Config {
     pub locale: BTreeMap<String, LocaleConfig>,
     #[serde(default)]
     pub build: BuildConfig,
+    /// Where `nashr publish` sends articles (`[target.<name>]`); none means the default
+    /// filesystem target.
+    #[serde(default)]
+    pub target: BTreeMap<String, crate::targets::TargetConfig>,
+    /// The state store (`[store]`).
+    #[serde(default)]
+    pub store: crate::targets::StoreConfig,
     /// The newsletter (`[newsletter]`): sender, footer, unsubscribe endpoint, transport.
     #[serde(default)]
     pub newsletter: crate::newsletter::NewsletterConfig,
@@ -265,6 +272,7 @@ impl Config {
                 .with_help("for example base_url = \"https://clinic.example/\""),
             );
         }
+        crate::targets::validate(&config.target, &config.site.locales, text, shown_path, &mut errors);
         if errors.is_empty() {
             Ok(config)
         } else {

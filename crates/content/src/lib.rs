@@ -15,6 +15,7 @@ pub mod diag;
 pub mod fs;
 pub mod newsletter;
 pub mod slug;
+pub mod targets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

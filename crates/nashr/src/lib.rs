@@ -43,6 +43,21 @@ enum Command {
     /// Translator workflow.
     #[command(subcommand)]
     L10n(L10nCommand),
+    /// Publish every article in every locale to the targets in nashr.toml (WordPress, a folder).
+    Publish(PublishArgs),
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct PublishArgs {
+    /// Show what would be created, updated or left alone, and why; send and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Publish to this target only (a name from [target.<name>] in nashr.toml).
+    #[arg(long, value_name = "NAME")]
+    target: Option<String>,
+    /// Print the plan or the result as JSON on standard output.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -161,17 +176,23 @@ pub fn execute_to(
     };
     let result = match &cli.command {
         Command::Build(args) => build(&cli.root, args, &mut ui, false),
-        Command::Run(args) => build(&cli.root, args, &mut ui, true),
+        Command::Run(args) => match build(&cli.root, args, &mut ui, true) {
+            Ok(0) => Ok(publish::command(&cli.root, &PublishArgs::default(), &mut ui)),
+            other => other,
+        },
         Command::L10n(L10nCommand::Sync { check }) => sync(&cli.root, *check, &mut ui),
         Command::L10n(L10nCommand::Status { trees, verbose }) => l10n_status(&cli.root, trees, *verbose, &mut ui),
         Command::L10n(L10nCommand::Lint { trees, fix }) => l10n_lint(&cli.root, trees, *fix, &mut ui),
         Command::L10n(L10nCommand::Accept { locale, ids }) => l10n_accept(&cli.root, locale, ids, &mut ui),
+        Command::Publish(args) => Ok(publish::command(&cli.root, args, &mut ui)),
     };
     match result {
         Ok(code) => code,
         Err(e) => ui.report(&e),
     }
 }
+
+mod publish;
 
 struct Ui<'a> {
     out: &'a mut dyn Write,

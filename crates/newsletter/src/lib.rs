@@ -14,3 +14,5 @@ pub use email::{LocaleEmail, Recipient, Renderer};
 pub use issue::Issue;
 pub use token::Key;
 pub use transport::{Outcome, Transport};
+pub mod deliver;
+pub mod server;
