@@ -8,8 +8,11 @@ CARGO ?= cargo
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-run: ## Update the translation catalogs and build the sample site into public/
+run: ## Update the catalogs, build the sample site into public/, send the sample newsletter to outbox/
 	$(CARGO) run --quiet -p nashr -- run
+	$(CARGO) run --quiet -p nashr -- subscribers import content/newsletters/subscribers-sample.csv
+	$(CARGO) run --quiet -p nashr -- newsletter render 2026-12
+	$(CARGO) run --quiet -p nashr -- newsletter send 2026-12
 
 build: ## Build the site only (no catalog update)
 	$(CARGO) run --quiet -p nashr -- build

@@ -45,6 +45,14 @@ enum Command {
     L10n(L10nCommand),
     /// Publish every article in every locale to the targets in nashr.toml (WordPress, a folder).
     Publish(PublishArgs),
+    /// Newsletter issues: render previews, send, schedule.
+    #[command(subcommand)]
+    Newsletter(newsletter::NewsletterCommand),
+    /// The newsletter's subscribers.
+    #[command(subcommand)]
+    Subscribers(newsletter::SubscribersCommand),
+    /// Run scheduled sends, retries and scheduled publishes; serve the unsubscribe endpoint.
+    Worker(newsletter::WorkerArgs),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -185,6 +193,9 @@ pub fn execute_to(
         Command::L10n(L10nCommand::Lint { trees, fix }) => l10n_lint(&cli.root, trees, *fix, &mut ui),
         Command::L10n(L10nCommand::Accept { locale, ids }) => l10n_accept(&cli.root, locale, ids, &mut ui),
         Command::Publish(args) => Ok(publish::command(&cli.root, args, &mut ui)),
+        Command::Newsletter(cmd) => newsletter::newsletter(&cli.root, cmd, &mut ui),
+        Command::Subscribers(cmd) => newsletter::subscribers(&cli.root, cmd, &mut ui),
+        Command::Worker(args) => newsletter::worker(&cli.root, args, &mut ui),
     };
     match result {
         Ok(code) => code,
@@ -192,6 +203,7 @@ pub fn execute_to(
     }
 }
 
+mod newsletter;
 mod publish;
 
 struct Ui<'a> {
@@ -215,6 +227,10 @@ impl Ui<'_> {
 
     fn warn(&mut self, line: impl AsRef<str>) {
         let _ = writeln!(self.out, "warning: {}", line.as_ref());
+    }
+
+    fn error(&mut self, line: &str) {
+        let _ = writeln!(self.out, "error: {line}");
     }
 
     /// Prints an error the way rustc and ripgrep do — what, where, the line, what to do — and

@@ -152,16 +152,27 @@ impl Sender {
         Ok(report)
     }
 
-    async fn record(&self, c: &Claimed, message_id: &str, outcome: Outcome, report: &mut PassReport) -> Result<(), Error> {
+    async fn record(
+        &self,
+        c: &Claimed,
+        message_id: &str,
+        outcome: Outcome,
+        report: &mut PassReport,
+    ) -> Result<(), Error> {
         let t = now();
         let result = match outcome {
             Outcome::Sent => {
                 report.sent += 1;
-                self.store.delivery_sent(&c.issue, &c.email, &self.owner, message_id, t).await
+                self.store
+                    .delivery_sent(&c.issue, &c.email, &self.owner, message_id, t)
+                    .await
             }
             Outcome::Transient(e) if (c.attempts as u32) < self.policy.max_attempts => {
                 report.retry += 1;
-                let backoff = self.policy.retry_base_secs.saturating_mul(1 << (c.attempts - 1).clamp(0, 16));
+                let backoff = self
+                    .policy
+                    .retry_base_secs
+                    .saturating_mul(1 << (c.attempts - 1).clamp(0, 16));
                 tracing::debug!("{}: {e}; retrying in {backoff} s", c.email);
                 self.store
                     .delivery_retry(&c.issue, &c.email, &self.owner, &e, t + backoff as i64, t)
@@ -182,5 +193,64 @@ impl Sender {
             }
         };
         result.map_err(store_err)
+    }
+}
+
+/// The store's sender lock (SQLite): one sending process per store at a time. Whoever holds
+/// it knows that rows still `sending` were left by a process that died, and can resend them
+/// at once instead of waiting for their lease. Released when the file is closed (also by the
+/// OS when the process is killed).
+pub fn sender_lock(store_path: &std::path::Path) -> Result<Option<std::fs::File>, Error> {
+    let path = store_path.with_extension("sender.lock");
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
+}
+
+impl Sender {
+    /// Queues `issue` for every active subscriber not yet queued, then sends until every row
+    /// is finished, waiting for retries that are due within `wait`. Returns the ledger's
+    /// counts and the failures of this run.
+    pub async fn send_issue(
+        &mut self,
+        issue: &str,
+        wait: Duration,
+        log: &mut (dyn FnMut(String) + Send),
+    ) -> Result<(nashr_store::DeliveryCounts, Vec<(String, String)>), Error> {
+        let queued = self.store.deliveries_enqueue(issue, now()).await.map_err(store_err)?;
+        if queued > 0 {
+            log(format!(
+                "queued {issue} for {queued} subscriber{}",
+                if queued == 1 { "" } else { "s" }
+            ));
+        }
+        let mut failed = Vec::new();
+        loop {
+            let report = self.pass(Some(issue)).await?;
+            failed.extend(report.failed);
+            let counts = self.store.delivery_counts(issue).await.map_err(store_err)?;
+            if counts.finished() {
+                return Ok((counts, failed));
+            }
+            match self.store.next_retry_at(Some(issue)).await.map_err(store_err)? {
+                Some(at) if at - now() <= wait.as_secs() as i64 => {
+                    let secs = (at - now()).max(0) as u64;
+                    log(format!("{} temporarily refused; retrying in {secs} s", counts.retry));
+                    tokio::time::sleep(Duration::from_secs(secs) + Duration::from_millis(100)).await;
+                }
+                _ => return Ok((counts, failed)),
+            }
+        }
     }
 }

@@ -134,7 +134,9 @@ async fn handle(mut stream: TcpStream, ep: &Endpoint) {
     let action = format!("{}?t={token}", ep.path);
     match req.method.as_str() {
         "GET" | "HEAD" => {
-            let page = ep.renderer.unsubscribe_page(&locale, &email, PageKind::Confirm, &action);
+            let page = ep
+                .renderer
+                .unsubscribe_page(&locale, &email, PageKind::Confirm, &action);
             let _ = respond(&mut stream, 200, "text/html; charset=utf-8", &page).await;
         }
         "POST" => {

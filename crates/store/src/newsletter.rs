@@ -59,7 +59,6 @@ pub struct DeliveryCounts {
     pub skipped: usize,
 }
 
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub id: i64,
@@ -155,19 +154,24 @@ impl Store {
     }
 
     pub async fn subscriber(&self, email: &str) -> Result<Option<Subscriber>, StoreError> {
-        let row = sqlx::query(
-            "SELECT email, name, locale, consent, status, status_reason FROM subscribers WHERE email = ?",
-        )
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT email, name, locale, consent, status, status_reason FROM subscribers WHERE email = ?")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| subscriber_row(&r)).transpose()
     }
 
     /// Sets a subscriber's status (`unsubscribed`, `bounced`, `active`); deliveries not yet
     /// sent to a suppressed address are skipped at once, so an unsubscribe also stops the
     /// rest of a send in progress. Returns whether the address is known.
-    pub async fn subscriber_set_status(&self, email: &str, status: &str, reason: &str, now: &str) -> Result<bool, StoreError> {
+    pub async fn subscriber_set_status(
+        &self,
+        email: &str,
+        status: &str,
+        reason: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query("UPDATE subscribers SET status = ?, status_reason = ?, updated_at = ? WHERE email = ?")
             .bind(status)
@@ -263,20 +267,32 @@ impl Store {
         Ok(out)
     }
 
-    /// Frees every `sending` row, whoever claimed it: for a sender that knows it is the only
+    /// Frees every `sending` row (and running job), whoever claimed it: for a sender that knows it is the only
     /// one (it holds the store's sender lock), those rows were left by a process that died.
     /// Returns how many: each may have been accepted by the server before the crash.
     pub async fn deliveries_reclaim_orphans(&self, now: i64) -> Result<usize, StoreError> {
-        let n = sqlx::query("UPDATE deliveries SET state = 'queued', lease_owner = NULL, updated_at = ? WHERE state = 'sending'")
-            .bind(now)
+        sqlx::query("UPDATE jobs SET state = 'scheduled', lease_owner = NULL WHERE state = 'running'")
             .execute(&self.pool)
-            .await?
-            .rows_affected();
+            .await?;
+        let n = sqlx::query(
+            "UPDATE deliveries SET state = 'queued', lease_owner = NULL, updated_at = ? WHERE state = 'sending'",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
         Ok(n as usize)
     }
 
     /// Records an accepted message. Only the claim's owner can record it.
-    pub async fn delivery_sent(&self, issue: &str, email: &str, owner: &str, message_id: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn delivery_sent(
+        &self,
+        issue: &str,
+        email: &str,
+        owner: &str,
+        message_id: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE deliveries SET state = 'sent', message_id = ?, last_error = NULL, lease_owner = NULL, updated_at = ?
              WHERE issue = ? AND email = ? AND state = 'sending' AND lease_owner = ?",
@@ -292,7 +308,15 @@ impl Store {
     }
 
     /// A temporary failure: try again at `next_attempt_at`.
-    pub async fn delivery_retry(&self, issue: &str, email: &str, owner: &str, error: &str, next_attempt_at: i64, now: i64) -> Result<(), StoreError> {
+    pub async fn delivery_retry(
+        &self,
+        issue: &str,
+        email: &str,
+        owner: &str,
+        error: &str,
+        next_attempt_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE deliveries SET state = 'retry', last_error = ?, next_attempt_at = ?, lease_owner = NULL, updated_at = ?
              WHERE issue = ? AND email = ? AND state = 'sending' AND lease_owner = ?",
@@ -310,7 +334,16 @@ impl Store {
 
     /// A permanent failure. With `suppress` (a 5xx), the address is marked bounced so that no
     /// later issue is sent to it either.
-    pub async fn delivery_failed(&self, issue: &str, email: &str, owner: &str, error: &str, suppress: bool, now: i64, now_text: &str) -> Result<(), StoreError> {
+    pub async fn delivery_failed(
+        &self,
+        issue: &str,
+        email: &str,
+        owner: &str,
+        error: &str,
+        suppress: bool,
+        now: i64,
+        now_text: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE deliveries SET state = 'failed', last_error = ?, lease_owner = NULL, updated_at = ?
              WHERE issue = ? AND email = ? AND state = 'sending' AND lease_owner = ?",
@@ -361,25 +394,37 @@ impl Store {
 
     /// When the next retry of `issue` (or of any issue) is due, if any is waiting.
     pub async fn next_retry_at(&self, issue: Option<&str>) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'retry' AND (?1 IS NULL OR issue = ?1)")
-            .bind(issue)
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'retry' AND (?1 IS NULL OR issue = ?1)",
+        )
+        .bind(issue)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get(0)?)
     }
 
     /// Schedules `kind` × `target` at `run_at`; an already scheduled one is moved.
-    pub async fn job_schedule(&self, kind: &str, target: &str, run_at: i64, tz: &str, local_time: &str, now: i64) -> Result<Job, StoreError> {
+    pub async fn job_schedule(
+        &self,
+        kind: &str,
+        target: &str,
+        run_at: i64,
+        tz: &str,
+        local_time: &str,
+        now: i64,
+    ) -> Result<Job, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let moved = sqlx::query("UPDATE jobs SET run_at = ?, tz = ?, local_time = ? WHERE kind = ? AND target = ? AND state = 'scheduled'")
-            .bind(run_at)
-            .bind(tz)
-            .bind(local_time)
-            .bind(kind)
-            .bind(target)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let moved = sqlx::query(
+            "UPDATE jobs SET run_at = ?, tz = ?, local_time = ? WHERE kind = ? AND target = ? AND state = 'scheduled'",
+        )
+        .bind(run_at)
+        .bind(tz)
+        .bind(local_time)
+        .bind(kind)
+        .bind(target)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if moved == 0 {
             sqlx::query(
                 "INSERT INTO jobs (kind, target, run_at, tz, local_time, state, created_at) VALUES (?, ?, ?, ?, ?, 'scheduled', ?)",
