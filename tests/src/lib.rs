@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+pub mod smtp;
 pub mod wordpress;
 
 /// The repository root, which is the sample project.
