@@ -35,8 +35,13 @@ struct Field {
     span: Range<usize>,
 }
 
+/// A record: its start offset and its fields.
+type Record = (usize, Vec<Field>);
+/// A syntax error: where, and what.
+type SyntaxError = (Range<usize>, String);
+
 /// Splits `text` into records of fields with their byte spans.
-fn records(text: &str) -> Result<Vec<(usize, Vec<Field>)>, (Range<usize>, String)> {
+fn records(text: &str) -> Result<Vec<Record>, SyntaxError> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
