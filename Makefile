@@ -27,8 +27,9 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Measure build times on generated sites (see BENCHMARKS.md)
+bench: ## Measure build times, and newsletter sending to a local SMTP sink (see BENCHMARKS.md)
 	$(CARGO) bench -p nashr-tests --bench build
+	sh scripts/bench-newsletter.sh
 
 services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd
 	bash scripts/wordpress.sh start
