@@ -346,3 +346,28 @@ mod tests {
         assert!(t.contains("- یک\n- دو"), "{t}");
     }
 }
+
+#[cfg(test)]
+mod injection {
+    use super::*;
+
+    #[test]
+    fn a_name_or_subject_cannot_add_a_header() {
+        let name = header_text("Sara\r\nBcc: victim@evil.example");
+        let subject = header_text("Hello\nX-Injected: yes");
+        let m = lettre::Message::builder()
+            .from("a@example.com".parse().unwrap())
+            .to(Mailbox::new(Some(name), "b@example.com".parse().unwrap()))
+            .subject(subject)
+            .body(String::from("x"))
+            .unwrap();
+        let text = String::from_utf8(m.formatted()).unwrap();
+        let head = text.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !head
+                .lines()
+                .any(|l| l.starts_with("Bcc:") || l.starts_with("X-Injected:")),
+            "{head}"
+        );
+    }
+}

@@ -513,3 +513,164 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(email: &str, locale: &str) -> NewSubscriber {
+        NewSubscriber {
+            email: email.into(),
+            name: "N".into(),
+            locale: locale.into(),
+            consent: "express".into(),
+        }
+    }
+
+    async fn store_with(emails: &[&str]) -> Store {
+        let store = Store::in_memory().await.unwrap();
+        let rows: Vec<_> = emails.iter().map(|e| sub(e, "fa")).collect();
+        store.subscribers_import(&rows, "t0").await.unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn import_updates_and_never_resubscribes() {
+        let store = store_with(&["a@x.example", "b@x.example"]).await;
+        store
+            .subscriber_set_status("b@x.example", "unsubscribed", "asked", "t1")
+            .await
+            .unwrap();
+        let r = store
+            .subscribers_import(
+                &[
+                    sub("a@x.example", "en"),
+                    sub("b@x.example", "en"),
+                    sub("c@x.example", "en"),
+                ],
+                "t2",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r,
+            ImportReport {
+                added: 1,
+                updated: 1,
+                kept_suppressed: 1
+            }
+        );
+        assert_eq!(store.subscribers(None).await.unwrap().len(), 3);
+        assert_eq!(store.subscriber("a@x.example").await.unwrap().unwrap().locale, "en");
+        assert_eq!(
+            store.subscriber("b@x.example").await.unwrap().unwrap().status,
+            "unsubscribed"
+        );
+    }
+
+    #[tokio::test]
+    async fn ledger_claims_each_row_once_and_resumes_expired_leases() {
+        let store = store_with(&["a@x.example", "b@x.example", "c@x.example"]).await;
+        assert_eq!(store.deliveries_enqueue("i1", 100).await.unwrap(), 3);
+        assert_eq!(store.deliveries_enqueue("i1", 101).await.unwrap(), 0, "queued once");
+        let first = store.deliveries_claim(Some("i1"), "w1", 100, 60, 2).await.unwrap();
+        assert_eq!(first.len(), 2);
+        let second = store.deliveries_claim(Some("i1"), "w2", 100, 1000, 5).await.unwrap();
+        assert_eq!(second.len(), 1, "claimed rows are not claimed again");
+        assert_ne!(second[0].email, first[0].email);
+        // Only the owner records the outcome.
+        store
+            .delivery_sent("i1", &first[0].email, "w2", "<id>", 101)
+            .await
+            .unwrap();
+        assert_eq!(store.delivery_counts("i1").await.unwrap().sent, 0);
+        store
+            .delivery_sent("i1", &first[0].email, "w1", "<id>", 101)
+            .await
+            .unwrap();
+        // w1 dies holding first[1]; after its lease another worker gets it, with attempt 2.
+        assert!(
+            store
+                .deliveries_claim(Some("i1"), "w3", 150, 60, 5)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let again = store.deliveries_claim(Some("i1"), "w3", 161, 60, 5).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(
+            (again[0].email.as_str(), again[0].attempts),
+            (first[1].email.as_str(), 2)
+        );
+        // A 4xx: retried when due, not before.
+        store
+            .delivery_retry("i1", &again[0].email, "w3", "451", 200, 161)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .deliveries_claim(Some("i1"), "w3", 199, 60, 5)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.next_retry_at(Some("i1")).await.unwrap(), Some(200));
+        let retried = store.deliveries_claim(Some("i1"), "w3", 200, 60, 5).await.unwrap();
+        assert_eq!(retried.len(), 1);
+        // A 5xx suppresses the subscriber.
+        store
+            .delivery_failed("i1", &retried[0].email, "w3", "550", true, 201, "t")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.subscriber(&retried[0].email).await.unwrap().unwrap().status,
+            "bounced"
+        );
+        let c = store.delivery_counts("i1").await.unwrap();
+        assert_eq!((c.sent, c.failed, c.sending), (1, 1, 1));
+        assert!(!c.finished());
+    }
+
+    #[tokio::test]
+    async fn an_unsubscribe_skips_the_rest_of_a_send() {
+        let store = store_with(&["a@x.example", "b@x.example"]).await;
+        store.deliveries_enqueue("i1", 0).await.unwrap();
+        store
+            .subscriber_set_status("b@x.example", "unsubscribed", "one-click", "t")
+            .await
+            .unwrap();
+        let claimed = store.deliveries_claim(None, "w", 0, 60, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].email, "a@x.example");
+        assert_eq!(store.delivery_counts("i1").await.unwrap().skipped, 1);
+    }
+
+    #[tokio::test]
+    async fn jobs_are_scheduled_moved_claimed_once_and_cancelled() {
+        let store = Store::in_memory().await.unwrap();
+        store
+            .job_schedule("newsletter", "2026-12", 1000, "UTC", "x", 0)
+            .await
+            .unwrap();
+        let moved = store
+            .job_schedule("newsletter", "2026-12", 2000, "UTC", "y", 0)
+            .await
+            .unwrap();
+        assert_eq!(moved.run_at, 2000);
+        assert_eq!(store.jobs_pending().await.unwrap().len(), 1, "moved, not duplicated");
+        assert!(store.job_claim_due("w", 1999, 60).await.unwrap().is_none());
+        let job = store.job_claim_due("w", 2000, 60).await.unwrap().unwrap();
+        assert!(
+            store.job_claim_due("w2", 2001, 60).await.unwrap().is_none(),
+            "claimed once"
+        );
+        store.job_finish(job.id, None, 2002).await.unwrap();
+        assert!(store.jobs_pending().await.unwrap().is_empty());
+        store
+            .job_schedule("newsletter", "2027-01", 5000, "UTC", "z", 0)
+            .await
+            .unwrap();
+        assert!(store.job_cancel("newsletter", "2027-01", 1).await.unwrap());
+        assert!(!store.job_cancel("newsletter", "2027-01", 1).await.unwrap());
+    }
+}
