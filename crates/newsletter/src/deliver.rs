@@ -99,6 +99,7 @@ impl Sender {
     /// Sends every delivery that is due now (of `issue`, or of every issue), until none is.
     pub async fn pass(&mut self, issue: Option<&str>) -> Result<PassReport, Error> {
         let mut report = PassReport::default();
+        self.store.deliveries_skip_inactive(now()).await.map_err(store_err)?;
         let mut set: JoinSet<(Claimed, String, Outcome)> = JoinSet::new();
         let interval = (self.policy.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / self.policy.rate));
         let mut next_slot = tokio::time::Instant::now();

@@ -32,7 +32,9 @@ CREATE TABLE deliveries (
     updated_at      INTEGER NOT NULL,
     PRIMARY KEY (issue, email)
 );
-CREATE INDEX deliveries_by_state ON deliveries (state, next_attempt_at);
+-- next_attempt_at is when the row is next due: 0 when queued, the retry time after a 4xx, the
+-- lease's end while sending. Claims walk this index in due order and stop after n rows.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state IN ('queued', 'retry', 'sending');
 
 -- Scheduled jobs (a newsletter send at a time). At most one active job per kind and target.
 CREATE TABLE jobs (

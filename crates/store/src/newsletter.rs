@@ -218,24 +218,15 @@ impl Store {
         lease: i64,
         limit: usize,
     ) -> Result<Vec<Claimed>, StoreError> {
-        sqlx::query(
-            "UPDATE deliveries SET state = 'skipped', last_error = 'subscriber no longer active', updated_at = ?
-             WHERE state IN ('queued', 'retry')
-               AND email NOT IN (SELECT email FROM subscribers WHERE status = 'active')",
-        )
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
         let rows = sqlx::query(
             "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, lease_owner = ?1,
-               lease_until = ?2 + ?3, updated_at = ?2
+               lease_until = ?2 + ?3, next_attempt_at = ?2 + ?3, updated_at = ?2
              WHERE rowid IN (
                SELECT rowid FROM deliveries
-               WHERE (?4 IS NULL OR issue = ?4)
-                 AND (state = 'queued'
-                      OR (state = 'retry' AND next_attempt_at <= ?2)
-                      OR (state = 'sending' AND lease_until < ?2))
-               ORDER BY next_attempt_at, email
+               WHERE state IN ('queued', 'retry', 'sending') AND next_attempt_at <= ?2
+                 AND (?4 IS NULL OR issue = ?4)
+                 AND EXISTS (SELECT 1 FROM subscribers s WHERE s.email = deliveries.email AND s.status = 'active')
+               ORDER BY next_attempt_at
                LIMIT ?5)
              RETURNING issue, email, locale, attempts",
         )
@@ -265,6 +256,21 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Marks `skipped` the unsent deliveries of subscribers no longer active (the claim
+    /// already passes over them; this makes the counts final).
+    pub async fn deliveries_skip_inactive(&self, now: i64) -> Result<usize, StoreError> {
+        let n = sqlx::query(
+            "UPDATE deliveries SET state = 'skipped', last_error = 'subscriber no longer active', updated_at = ?
+             WHERE state IN ('queued', 'retry')
+               AND NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.email = deliveries.email AND s.status = 'active')",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n as usize)
     }
 
     /// Frees every `sending` row (and running job), whoever claimed it: for a sender that knows it is the only
@@ -643,6 +649,20 @@ mod tests {
         assert_eq!(claimed.len(), 1);
         assert_eq!(claimed[0].email, "a@x.example");
         assert_eq!(store.delivery_counts("i1").await.unwrap().skipped, 1);
+        // A status changed behind the store's back is caught by the claim and the sweep.
+        store.deliveries_enqueue("i2", 0).await.unwrap();
+        sqlx::query("UPDATE subscribers SET status = 'bounced' WHERE email = 'a@x.example'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .deliveries_claim(Some("i2"), "w", 0, 60, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.deliveries_skip_inactive(0).await.unwrap(), 1);
     }
 
     #[tokio::test]
