@@ -338,6 +338,17 @@ async fn send(
     if counts.retry > 0 {
         ui.info("`nashr worker` sends the retries when they are due");
     }
+    if counts.queued + counts.sending > 0 {
+        ui.warn(format!(
+            "{} deliver{} still claimed by another sender; they are sent again when its lease ends",
+            counts.queued + counts.sending,
+            if counts.queued + counts.sending == 1 {
+                "y is"
+            } else {
+                "ies are"
+            }
+        ));
+    }
     store.close().await;
     Ok(0)
 }

@@ -281,7 +281,7 @@ impl Store {
             .execute(&self.pool)
             .await?;
         let n = sqlx::query(
-            "UPDATE deliveries SET state = 'queued', lease_owner = NULL, updated_at = ? WHERE state = 'sending'",
+            "UPDATE deliveries SET state = 'queued', lease_owner = NULL, next_attempt_at = 0, updated_at = ? WHERE state = 'sending'",
         )
         .bind(now)
         .execute(&self.pool)
@@ -663,6 +663,25 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(store.deliveries_skip_inactive(0).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn orphans_of_a_dead_sender_are_claimable_at_once() {
+        let store = store_with(&["a@x.example"]).await;
+        store.deliveries_enqueue("i1", 0).await.unwrap();
+        assert_eq!(store.deliveries_claim(None, "dead", 10, 600, 1).await.unwrap().len(), 1);
+        assert!(
+            store
+                .deliveries_claim(None, "next", 11, 600, 1)
+                .await
+                .unwrap()
+                .is_empty(),
+            "leased"
+        );
+        assert_eq!(store.deliveries_reclaim_orphans(11).await.unwrap(), 1);
+        let again = store.deliveries_claim(None, "next", 11, 600, 1).await.unwrap();
+        assert_eq!(again.len(), 1, "no waiting for the dead sender's lease");
+        assert_eq!(again[0].attempts, 2);
     }
 
     #[tokio::test]
