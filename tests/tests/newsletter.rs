@@ -551,3 +551,40 @@ fn subscriber_import_reports_rows_and_updates_without_duplicating() {
     assert_eq!(subs[1]["locale"], "en");
     assert_eq!(subs[0]["status"], "unsubscribed");
 }
+
+/// An unsubscribe during a send stops that send for the address: the rest of the send skips it.
+#[test]
+fn an_unsubscribe_mid_send_applies_to_the_rest_of_the_send() {
+    if !smtp::available() {
+        return;
+    }
+    let server = SmtpServer::start(&["--delay", "0.15"]);
+    let rows: Vec<(String, String, String)> = (0..16)
+        .map(|i| (format!("q{i:02}@example.com"), format!("Q {i}"), "en".to_string()))
+        .collect();
+    let refs: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    let sample = project(server.port, "", "concurrency = 1\n", &csv_of(&refs));
+    let (mut sender, _lines) = spawn(
+        sample.root(),
+        ENV,
+        &["newsletter", "send", "2026-12", "--transport", "smtp"],
+    );
+    assert!(server.wait_for(2, Duration::from_secs(30)) >= 2, "the send started");
+    let out = nashr(sample.root(), ENV, &["subscribers", "unsubscribe", "q15@example.com"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let status = sender.wait().unwrap();
+    assert!(status.success());
+    let got: Vec<String> = server.messages().iter().map(|m| s(m, "to_address")).collect();
+    assert_eq!(got.len(), 15, "{got:?}");
+    assert!(!got.contains(&"q15@example.com".to_string()));
+    let st = nashr(sample.root(), ENV, &["newsletter", "status", "2026-12"]);
+    assert!(
+        st.stdout
+            .contains("15 sent, 0 queued, 0 sending, 0 to retry, 0 failed, 1 skipped"),
+        "{}",
+        st.stdout
+    );
+}
