@@ -588,3 +588,46 @@ fn an_unsubscribe_mid_send_applies_to_the_rest_of_the_send() {
         st.stdout
     );
 }
+
+#[test]
+fn l10n_sync_keeps_issue_catalogs_current_and_status_counts_them() {
+    let sample = Sample::new();
+    assert_eq!(
+        sample.nashr(&["l10n", "sync", "--check"]).code,
+        0,
+        "the committed catalog is current"
+    );
+    sample.replace(
+        "content/newsletters/2026-12.md",
+        "You can book online at any time.",
+        "You can book online at any time.\n\nA new paragraph.",
+    );
+    let check = sample.nashr(&["l10n", "sync", "--check"]);
+    assert_eq!(check.code, 1, "{}", check.output);
+    assert!(check.output.contains("newsletters/2026-12.ftl"), "{}", check.output);
+    assert_eq!(sample.nashr(&["l10n", "sync"]).code, 0);
+    assert!(
+        sample
+            .read("locales/en/newsletters/2026-12.ftl")
+            .contains("intro-3 = A new paragraph.")
+    );
+    let status = sample.nashr(&["l10n", "status", "fa", "-v"]);
+    assert!(
+        status.stdout.contains("locales/fa/newsletters/2026-12.ftl"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains("intro-3"),
+        "the new paragraph is missing in fa: {}",
+        status.stdout
+    );
+    // Until it is translated, the Persian email shows it in English.
+    let render = sample.nashr(&["newsletter", "render", "2026-12"]);
+    assert_eq!(render.code, 0, "{}", render.output);
+    assert!(
+        render.output.contains("1 segment not translated yet: intro-3"),
+        "{}",
+        render.output
+    );
+}

@@ -275,6 +275,9 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         for p in &report.changed {
             ui.info(format!("updated {}", p.display()));
         }
+        for p in nashr_newsletter::issue::sync_catalogs(&project, false)? {
+            ui.info(format!("updated {}", p.display()));
+        }
         for p in &report.removed {
             ui.info(format!("removed {}", p.display()));
         }
@@ -364,7 +367,11 @@ fn sync(root: &Path, check: bool, ui: &mut Ui) -> Result<u8, Error> {
     // Only the articles matter here: a translator's syntax error in another locale must not
     // stop the editor from updating the source catalogs.
     let project = Project::load(root)?;
-    let report = nashr_l10n::sync::sync(&project, check)?;
+    let mut report = nashr_l10n::sync::sync(&project, check)?;
+    // Newsletter issues have source catalogs too (locales/<source>/newsletters/<issue>.ftl).
+    report
+        .changed
+        .extend(nashr_newsletter::issue::sync_catalogs(&project, check)?);
     let verb = if check { "out of date" } else { "updated" };
     for p in &report.changed {
         ui.info(format!("{verb}: {}", p.display()));

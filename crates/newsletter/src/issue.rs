@@ -286,3 +286,28 @@ fn blocks(body: &str) -> Vec<String> {
         .filter(|b| !b.is_empty())
         .collect()
 }
+
+/// Brings the source catalog of every issue up to date (with `check`, only reports what is
+/// out of date). Returns the catalogs changed (or out of date), relative to the project.
+pub fn sync_catalogs(project: &Project, check: bool) -> Result<Vec<PathBuf>, Error> {
+    let mut changed = Vec::new();
+    let mut errors = Vec::new();
+    for id in issue_ids(project) {
+        match Issue::load(project, &id) {
+            Ok(issue) if check => {
+                let path = catalog_path(project, &project.config.site.source_locale, &id);
+                if std::fs::read(&path).ok().as_deref() != Some(issue.source_catalog().as_bytes()) {
+                    changed.push(project.shown(&path));
+                }
+            }
+            Ok(issue) => changed.extend(issue.sync_catalog(project)?),
+            Err(Error::Input(mut e)) => errors.append(&mut e),
+            Err(e) => return Err(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(changed)
+    } else {
+        Err(Error::Input(errors))
+    }
+}
