@@ -108,40 +108,14 @@ pub fn project_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
 /// Pairs for `--reference DIR --l10n DIR…`: files matched by relative path. The locale of each
 /// translation directory is `locale` or, when not given, the directory's name.
 pub fn dir_trees(reference: &Path, l10n_dirs: &[PathBuf], locale: Option<&str>) -> Result<Vec<LocaleTree>, Error> {
-    if !reference.is_dir() {
-        return Err(Error::Environment(format!(
-            "the reference directory {} does not exist",
-            reference.display()
-        )));
-    }
-    let mut refs = BTreeMap::new();
-    for path in ftl_files(reference)? {
-        let rel = nashr_content::fs::relative_slash(&path, reference);
-        refs.insert(
-            rel,
-            FtlText::read(&path, path.clone()).map_err(|e| Error::io(&path, e))?,
-        );
-    }
+    let refs = read_tree(reference, "reference")?;
     let mut trees = Vec::new();
     for dir in l10n_dirs {
-        if !dir.is_dir() {
-            return Err(Error::Environment(format!(
-                "the translation directory {} does not exist",
-                dir.display()
-            )));
-        }
+        let l10n = read_tree(dir, "translation")?;
         let locale = match locale {
             Some(l) => l.to_string(),
             None => locale_of_dir(dir)?,
         };
-        let mut l10n = BTreeMap::new();
-        for path in ftl_files(dir)? {
-            let rel = nashr_content::fs::relative_slash(&path, dir);
-            l10n.insert(
-                rel,
-                FtlText::read(&path, path.clone()).map_err(|e| Error::io(&path, e))?,
-            );
-        }
         trees.push(LocaleTree {
             locale,
             dir: dir.clone(),
@@ -150,6 +124,22 @@ pub fn dir_trees(reference: &Path, l10n_dirs: &[PathBuf], locale: Option<&str>) 
         });
     }
     Ok(trees)
+}
+
+/// Every `.ftl` file under `dir`, by path relative to it.
+fn read_tree(dir: &Path, what: &str) -> Result<BTreeMap<String, FtlText>, Error> {
+    if !dir.is_dir() {
+        return Err(Error::Environment(format!(
+            "the {what} directory {} does not exist",
+            dir.display()
+        )));
+    }
+    let mut files = BTreeMap::new();
+    for path in ftl_files(dir)? {
+        let text = FtlText::read(&path, path.clone()).map_err(|e| Error::io(&path, e))?;
+        files.insert(nashr_content::fs::relative_slash(&path, dir), text);
+    }
+    Ok(files)
 }
 
 fn locale_of_dir(dir: &Path) -> Result<String, Error> {
