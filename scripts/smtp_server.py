@@ -20,12 +20,13 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, spool, fail4, times4, fail5, delay):
+    def __init__(self, spool, fail4, times4, fail5, delay, delay_after):
         self.spool = spool
         self.fail4 = re.compile(fail4) if fail4 else None
         self.times4 = times4
         self.fail5 = (fail5 or "").lower()
         self.delay = delay
+        self.delay_after = delay_after
         self.attempts = {}
         self.lock = threading.Lock()
         self.count = 0
@@ -54,6 +55,9 @@ class Handler:
         with open(tmp, "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.rename(tmp, os.path.join(self.spool, name + ".eml"))
+        if self.delay_after:
+            # The message is kept; a sender killed now has no 250 and no ledger entry.
+            await asyncio.sleep(self.delay_after)
         return "250 2.0.0 OK queued as %s" % name
 
 
@@ -72,10 +76,11 @@ def main():
     p.add_argument("--fail-4xx")
     p.add_argument("--fail-4xx-times", type=int, default=1)
     p.add_argument("--fail-5xx")
-    p.add_argument("--delay", type=float, default=0.0, help="seconds before answering DATA")
+    p.add_argument("--delay", type=float, default=0.0, help="seconds before saving a message")
+    p.add_argument("--delay-after", type=float, default=0.0, help="seconds between saving and the 250 reply")
     a = p.parse_args()
     os.makedirs(a.spool, exist_ok=True)
-    handler = Handler(a.spool, a.fail_4xx, a.fail_4xx_times, a.fail_5xx, a.delay)
+    handler = Handler(a.spool, a.fail_4xx, a.fail_4xx_times, a.fail_5xx, a.delay, a.delay_after)
     port = a.port or free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, data_size_limit=10 * 1024 * 1024)
     controller.start()
