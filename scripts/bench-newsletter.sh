@@ -2,16 +2,21 @@
 # `make bench` (newsletter part): sends one issue to 10,000 subscribers through SMTP to
 # Postfix's smtp-sink on 127.0.0.1 and reports messages per second and nashr's peak memory,
 # next to what Postfix's own smtp-source reaches against the same sink (the loopback limit).
-# Needs Postfix's test tools (Debian: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix).
+# Postfix's test tools come from Debian's postfix package, installed here when missing (its mail
+# daemon is stopped again: only the two test programs are used).
 set -eu
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 N="${BENCH_RECIPIENTS:-10000}"
 CONC="${BENCH_CONCURRENCY:-8}"
-SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
-SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+SINK=/usr/sbin/smtp-sink
+SOURCE=/usr/sbin/smtp-source
 if [ ! -x "$SINK" ] || [ ! -x "$SOURCE" ]; then
-    echo "smtp-sink/smtp-source not found: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix" >&2
-    exit 2
+    echo "installing Debian's postfix for smtp-sink and smtp-source"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postfix >/dev/null
+    $SUDO postfix stop 2>/dev/null || true
 fi
 cd "$ROOT"
 cargo build --quiet --release -p nashr
