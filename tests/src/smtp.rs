@@ -15,16 +15,12 @@ fn python() -> PathBuf {
     repo_root().join(".services/smtp/bin/python")
 }
 
-/// Whether the test SMTP server is installed. Under `CI=true` its absence is a failure.
-pub fn available() -> bool {
-    if python().is_file() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the test SMTP server is not installed: run `make services` (scripts/smtp.sh)");
-    }
-    eprintln!("skipping: the test SMTP server is not installed (run `make services`)");
-    false
+/// Fails the test when the test SMTP server is not installed (never a skip).
+pub fn require() {
+    assert!(
+        python().is_file(),
+        "the test SMTP server is not installed: run `make services` (scripts/smtp.sh)"
+    );
 }
 
 /// An aiosmtpd server on a free 127.0.0.1 port, saving what it accepts in its spool.

@@ -46,9 +46,7 @@ fn s(v: &serde_json::Value, key: &str) -> String {
 
 #[test]
 fn sends_per_locale_over_smtp_and_unsubscribes_through_the_worker() {
-    if !smtp::available() {
-        return;
-    }
+    smtp::require();
     let server = SmtpServer::start(&[]);
     let sample = project(
         server.port,
@@ -242,9 +240,7 @@ fn smtp_needs_a_real_key_and_the_file_outbox_does_not() {
 /// the one the server accepted before the ledger recorded it.
 #[test]
 fn a_killed_sender_resumes_without_losing_anyone() {
-    if !smtp::available() {
-        return;
-    }
+    smtp::require();
     // The server keeps each message 40 ms before it answers 250: most kills land in the window
     // the ledger cannot see (accepted, not yet recorded), so the duplicate bound is exercised.
     let server = SmtpServer::start(&["--delay", "0.01", "--delay-after", "0.04"]);
@@ -321,9 +317,7 @@ fn a_killed_sender_resumes_without_losing_anyone() {
 /// recipients on their first two attempts and 550 to one, always.
 #[test]
 fn temporary_failures_are_retried_and_permanent_ones_suppressed() {
-    if !smtp::available() {
-        return;
-    }
+    smtp::require();
     let server = SmtpServer::start(&[
         "--fail-4xx",
         "^retry",
@@ -386,9 +380,7 @@ fn temporary_failures_are_retried_and_permanent_ones_suppressed() {
 
 #[test]
 fn a_scheduled_send_goes_out_on_time() {
-    if !smtp::available() {
-        return;
-    }
+    smtp::require();
     let server = SmtpServer::start(&[]);
     let sample = project(
         server.port,
@@ -563,9 +555,7 @@ fn subscriber_import_reports_rows_and_updates_without_duplicating() {
 /// An unsubscribe during a send stops that send for the address: the rest of the send skips it.
 #[test]
 fn an_unsubscribe_mid_send_applies_to_the_rest_of_the_send() {
-    if !smtp::available() {
-        return;
-    }
+    smtp::require();
     let server = SmtpServer::start(&["--delay", "0.15"]);
     let rows: Vec<(String, String, String)> = (0..16)
         .map(|i| (format!("q{i:02}@example.com"), format!("Q {i}"), "en".to_string()))
