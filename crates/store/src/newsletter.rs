@@ -228,7 +228,8 @@ impl Store {
                  AND EXISTS (SELECT 1 FROM subscribers s WHERE s.email = deliveries.email AND s.status = 'active')
                ORDER BY next_attempt_at
                LIMIT ?5)
-             RETURNING issue, email, locale, attempts",
+             RETURNING issue, email, locale, attempts,
+               (SELECT name FROM subscribers s WHERE s.email = deliveries.email)",
         )
         .bind(owner)
         .bind(now)
@@ -239,19 +240,13 @@ impl Store {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let email: String = r.try_get(1)?;
-            let name: String = sqlx::query("SELECT name FROM subscribers WHERE email = ?")
-                .bind(&email)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?
-                .unwrap_or_default();
+            // The subscriber's name comes with the claim (one statement, not one per row).
+            let name: Option<String> = r.try_get(4)?;
             out.push(Claimed {
                 issue: r.try_get(0)?,
-                email,
+                email: r.try_get(1)?,
                 locale: r.try_get(2)?,
-                name,
+                name: name.unwrap_or_default(),
                 attempts: r.try_get(3)?,
             });
         }
