@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run build test lint fmt bench services stop-services clean help
+.PHONY: run build serve test lint fmt bench services stop-services clean help
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -16,6 +16,9 @@ run: ## Update the catalogs, build the sample site into public/, send the sample
 
 build: ## Build the site only (no catalog update)
 	$(CARGO) run --quiet -p nashr -- build
+
+serve: ## Preview the site on http://127.0.0.1:4000/ with live reload and translation marks
+	$(CARGO) run --quiet -p nashr -- serve
 
 test: services lint ## Check formatting and lints, then run every test
 	$(CARGO) test --workspace
@@ -31,10 +34,11 @@ bench: ## Measure build times, and newsletter sending to a local SMTP sink (see 
 	$(CARGO) bench -p nashr-tests --bench build
 	sh scripts/bench-newsletter.sh
 
-services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd
+services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd, headless Chromium
 	bash scripts/wordpress.sh start
 	@sh scripts/compare-locales.sh
 	@sh scripts/smtp.sh
+	@sh scripts/chromium.sh
 
 stop-services: ## Stop the test WordPress
 	bash scripts/wordpress.sh stop

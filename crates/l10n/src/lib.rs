@@ -25,6 +25,7 @@ pub mod catalog;
 pub mod format;
 pub mod inline_html;
 pub mod localizer;
+pub mod marks;
 pub mod segment;
 pub mod sync;
 pub mod translate;

@@ -227,6 +227,7 @@ impl Localizer {
                 if data.code != locale {
                     self.note_fallback(locale, id);
                 }
+                self.mark_message(locale, id, &data.code, &text);
                 return Ok(Formatted {
                     text,
                     locale: data.code.clone(),

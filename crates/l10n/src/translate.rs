@@ -48,6 +48,17 @@ impl Localizer {
 
     /// `article` in `locale`.
     pub fn localize(&self, article: &Article, locale: &str) -> LocalizedArticle {
+        self.localize_with(article, locale, None)
+    }
+
+    /// [`Localizer::localize`], recording translation marks when `marks` is given (see
+    /// [`crate::marks`]).
+    pub(crate) fn localize_with(
+        &self,
+        article: &Article,
+        locale: &str,
+        mut marks: Option<&mut Vec<crate::marks::Mark>>,
+    ) -> LocalizedArticle {
         let source_locale = self.article_locale(article);
         let segs = self.article_segments(article);
         let heading_ids: Vec<String> = segs
@@ -81,19 +92,24 @@ impl Localizer {
 
         let mut fallback = Vec::new();
         let mut translated = |seg: &Segment| -> String {
+            let mut shown = None;
             for data in self.chain(locale) {
                 if data.code == source_locale {
                     break;
                 }
                 if let Some(text) = self.segment(&data.code, &article.slug, &seg.id) {
-                    if data.code != locale {
-                        fallback.push(seg.id.clone());
-                    }
-                    return one_line(&text);
+                    shown = Some((data.code.as_str(), one_line(&text)));
+                    break;
                 }
             }
-            fallback.push(seg.id.clone());
-            seg.text.clone()
+            let (shown_locale, text) = shown.unwrap_or((source_locale, seg.text.clone()));
+            if shown_locale != locale {
+                fallback.push(seg.id.clone());
+            }
+            match marks.as_deref_mut() {
+                Some(marks) => self.mark_segment(article, locale, seg, shown_locale, text, marks),
+                None => text,
+            }
         };
 
         let mut fields = std::collections::HashMap::new();

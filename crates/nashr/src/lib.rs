@@ -53,6 +53,8 @@ enum Command {
     Subscribers(newsletter::SubscribersCommand),
     /// Run scheduled sends, retries and scheduled publishes; serve the unsubscribe endpoint.
     Worker(newsletter::WorkerArgs),
+    /// Preview the site in a browser: live reload, translation marks (?marks=1), errors on the page.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -196,6 +198,7 @@ pub fn execute_to(
         Command::Newsletter(cmd) => newsletter::newsletter(&cli.root, cmd, &mut ui),
         Command::Subscribers(cmd) => newsletter::subscribers(&cli.root, cmd, &mut ui),
         Command::Worker(args) => newsletter::worker(&cli.root, args, &mut ui),
+        Command::Serve(args) => serve::serve(&cli.root, args, &mut ui),
     };
     match result {
         Ok(code) => code,
@@ -205,6 +208,7 @@ pub fn execute_to(
 
 mod newsletter;
 mod publish;
+mod serve;
 
 struct Ui<'a> {
     out: &'a mut dyn Write,

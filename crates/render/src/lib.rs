@@ -17,6 +17,7 @@
 //! ```
 
 pub mod markdown;
+pub mod marks;
 mod site;
 pub mod templates;
 
@@ -55,9 +56,22 @@ pub struct BuildReport {
 /// Called as work completes: `(phase, done, total)`, the phase being "rendering" or "writing".
 pub type Progress<'a> = dyn Fn(&str, usize, usize) + 'a;
 
+/// How to render, for [`render_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// Articles scheduled after this instant are left out.
+    pub now: jiff::Timestamp,
+    /// Translation marks for the preview (`nashr serve`): missing, stale and fallback
+    /// segments wrapped in marked `<span>`s, and every page's marks in [`Rendered::marks`].
+    /// Off, the output is exactly what `nashr build` writes.
+    pub marks: bool,
+}
+
 /// The whole site, rendered in memory.
 pub struct Rendered {
     pub outputs: Vec<Output>,
+    /// With [`RenderOptions::marks`]: the translation marks of each page, by output path.
+    pub marks: std::collections::BTreeMap<String, Vec<marks::Mark>>,
     /// Articles on the site (drafts and articles scheduled later are not).
     pub articles: usize,
     /// Things the editor should know that do not stop the build (a link to a draft, say).
@@ -71,12 +85,25 @@ pub fn render(
     now: jiff::Timestamp,
     progress: &Progress<'_>,
 ) -> Result<Rendered, Error> {
-    let renderer = site::SiteRenderer::new(project, l10n.clone(), now)?;
+    render_with(project, l10n, &RenderOptions { now, marks: false }, progress)
+}
+
+/// [`render`] with options.
+pub fn render_with(
+    project: &Project,
+    l10n: &Arc<Localizer>,
+    options: &RenderOptions,
+    progress: &Progress<'_>,
+) -> Result<Rendered, Error> {
+    let renderer = site::SiteRenderer::new(project, l10n.clone(), options.now, options.marks)?;
     let outputs = renderer.render_all(progress)?;
+    let articles = renderer.article_count();
+    let warnings = renderer.warnings();
     Ok(Rendered {
         outputs,
-        articles: renderer.article_count(),
-        warnings: renderer.warnings(),
+        marks: renderer.marks.into_pages(),
+        articles,
+        warnings,
     })
 }
 

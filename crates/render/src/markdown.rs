@@ -29,6 +29,16 @@ pub struct RenderedBody {
 }
 
 pub fn render(body: &str, ctx: &MarkdownContext) -> RenderedBody {
+    render_with(body, ctx, &SANITIZER)
+}
+
+/// [`render`] for a body with translation marks (`nashr_l10n::marks`): their `data-`
+/// attributes are kept.
+pub fn render_marked(body: &str, ctx: &MarkdownContext) -> RenderedBody {
+    render_with(body, ctx, &crate::marks::SANITIZER)
+}
+
+fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'static>) -> RenderedBody {
     let mut words = 0;
     let mut heading = 0;
     let mut unpublished_links = Vec::new();
@@ -98,7 +108,7 @@ pub fn render(body: &str, ctx: &MarkdownContext) -> RenderedBody {
     // Marks go from raw HTML's attributes before sanitising: one hiding a `javascript:` URL
     // from ammonia must not be removed after it (see `nashr_l10n::bidi`).
     RenderedBody {
-        html: SANITIZER.clean(&for_sink(&html, Sink::Markup)).to_string(),
+        html: sanitizer.clean(&for_sink(&html, Sink::Markup)).to_string(),
         words,
         unpublished_links,
     }
@@ -125,7 +135,9 @@ fn resolve_link(dest: &str, ctx: &MarkdownContext) -> Option<String> {
 
 /// ammonia's defaults, plus `dir` and `lang` everywhere (its default allow-list drops `dir`,
 /// which Persian quotations in English text need) and `id` on headings for anchors.
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
+
+pub(crate) fn sanitizer() -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.add_generic_attributes(["dir", "lang"]);
     for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
@@ -134,7 +146,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b.add_tags(["bdi"]);
     b.link_rel(None);
     b
-});
+}
 
 /// Sanitises the HTML of a `-html` Fluent message: inline markup only. Isolation marks go
 /// from its tags first (they could hide a URL's scheme from the sanitiser).

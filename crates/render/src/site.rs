@@ -138,10 +138,17 @@ pub(crate) struct SiteRenderer<'a> {
     /// Slugs of the live articles, for resolving `@/` links.
     live: BTreeSet<String>,
     warnings: std::sync::Mutex<BTreeSet<String>>,
+    /// Translation marks per page, when the preview asks for them.
+    pub(crate) marks: crate::marks::Collector,
 }
 
 impl<'a> SiteRenderer<'a> {
-    pub(crate) fn new(project: &'a Project, l10n: Arc<Localizer>, now: jiff::Timestamp) -> Result<Self, Error> {
+    pub(crate) fn new(
+        project: &'a Project,
+        l10n: Arc<Localizer>,
+        now: jiff::Timestamp,
+        marks: bool,
+    ) -> Result<Self, Error> {
         let templates = Templates::load(project, l10n.clone())?;
         let mut articles: Vec<&Article> = project.articles.iter().filter(|a| a.is_live(now)).collect();
         articles.sort_by(|a, b| b.front().date.cmp(&a.front().date).then(a.slug.cmp(&b.slug)));
@@ -167,6 +174,7 @@ impl<'a> SiteRenderer<'a> {
             language_names,
             live,
             warnings: Default::default(),
+            marks: crate::marks::Collector::new(marks),
         })
     }
 
@@ -260,14 +268,26 @@ impl<'a> SiteRenderer<'a> {
     }
 
     fn view(&self, article: &Article, lang: &str) -> ArticleView {
-        let loc = self.l10n.localize(article, lang);
+        let rel = format!("{lang}/{}/", article.slug);
+        let marked = self.marks.enabled();
+        let loc = if marked {
+            let (loc, marks) = self.l10n.localize_marked(article, lang);
+            self.marks.add(&Urls::file(&rel), marks);
+            loc
+        } else {
+            self.l10n.localize(article, lang)
+        };
         let ctx = MarkdownContext {
             lang,
             base_path: &self.urls.base_path,
             heading_ids: &loc.heading_ids,
             is_live: &|slug| self.live.contains(slug),
         };
-        let body = markdown::render(&loc.body, &ctx);
+        let body = if marked {
+            markdown::render_marked(&loc.body, &ctx)
+        } else {
+            markdown::render(&loc.body, &ctx)
+        };
         for slug in &body.unpublished_links {
             self.warn(format!(
                 "{} links to `@/{slug}`, which is not published yet (a draft, or scheduled later); the link is left out until it is",
@@ -275,7 +295,6 @@ impl<'a> SiteRenderer<'a> {
             ));
         }
         let fm = article.front();
-        let rel = format!("{lang}/{}/", article.slug);
         let source_lang = self.l10n.article_locale(article).to_string();
         let rfc = |d: jiff::civil::Date| format!("{d}T00:00:00Z");
         ArticleView {
@@ -324,7 +343,7 @@ impl<'a> SiteRenderer<'a> {
     }
 
     fn render(&self, template: &str, path: String, ctx: Value) -> Result<Output, SourceError> {
-        let text = self.templates.render(template, ctx)?;
+        let text = self.marks.page(&path, || self.templates.render(template, ctx))?;
         Ok(Output {
             path,
             // Every page, feed and sitemap: isolation marks only in text content.
