@@ -190,6 +190,13 @@ impl Browser {
         }
     }
 
+    /// Ends the session (and the browser), then the driver.
+    pub async fn quit(mut self) {
+        let path = self.session_path("");
+        self.call("DELETE", &path, None).await;
+        self.session.clear();
+    }
+
     /// Saves a PNG screenshot of the viewport as `<artifacts>/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let v = self.call("GET", &self.session_path("/screenshot"), None).await;
@@ -206,11 +213,12 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         // Ends the browser (Drop cannot await: a plain HTTP request), then the driver.
-        if let Some(addr) = self.base.strip_prefix("http://")
+        if !self.session.is_empty()
+            && let Some(addr) = self.base.strip_prefix("http://")
             && let Ok(mut s) = std::net::TcpStream::connect(addr)
         {
             use std::io::{Read, Write};
-            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
             let req = format!(
                 "DELETE {} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                 self.session_path("")

@@ -521,6 +521,8 @@ impl Drop for ServeProcess {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn translator_loop_in_headless_chromium() {
     nashr_tests::browser::require();
+    // Built once for every test that runs the binary; not part of this test's time.
+    nashr_tests::smtp::nashr_bin();
     let started = Instant::now();
     let sample = Sample::new();
     // A stale translation and a missing one, for the marks at the end.
@@ -531,6 +533,7 @@ async fn translator_loop_in_headless_chromium() {
     );
     let server = ServeProcess::start(&sample);
     let browser = Browser::start().await;
+    eprintln!("server and browser started after {:?}", started.elapsed());
     let page = format!("{}{FA_PAGE}", server.url);
     browser.goto(&page).await;
     browser
@@ -549,6 +552,7 @@ async fn translator_loop_in_headless_chromium() {
         .await;
     assert_eq!(body_direction, "rtl");
     browser.screenshot("01-fa-page").await;
+    eprintln!("page checked after {:?}", started.elapsed());
 
     // Edit the translation; the page shows it by itself (the test never navigates).
     browser.eval("window.__nashrTestMarker = 1; return true").await;
@@ -573,6 +577,9 @@ async fn translator_loop_in_headless_chromium() {
         heading.as_str().unwrap().contains('\u{200c}'),
         "ZWNJ survives: {heading}"
     );
+    browser
+        .eval("document.getElementById('what-is-physiotherapy').scrollIntoView({block: 'center'}); return true")
+        .await;
     browser.screenshot("02-edited").await;
 
     // Break the file: the overlay names the file, the line and shows the line.
@@ -604,6 +611,9 @@ async fn translator_loop_in_headless_chromium() {
             ),
             Duration::from_secs(5),
         )
+        .await;
+    browser
+        .eval("document.getElementById('what-is-physiotherapy').scrollIntoView({block: 'center'}); return true")
         .await;
     browser.screenshot("04-fixed").await;
 
@@ -668,7 +678,8 @@ async fn translator_loop_in_headless_chromium() {
     assert!(tip.contains(&format!("{FA_FILE}:")), "{tip}");
     assert!(tip.contains("also called physical therapy"), "{tip}");
     browser.screenshot("05-marks").await;
-    drop(browser);
+    eprintln!("marks checked after {:?}", started.elapsed());
+    browser.quit().await;
     eprintln!(
         "screenshots in {}; the whole test took {:?}",
         artifacts_dir().display(),
