@@ -496,7 +496,7 @@ fn watch(root: &Path, debounce: Duration, state: Arc<State>) -> Result<Recommend
                         break;
                     }
                 }
-                let mut scope = retry;
+                let mut scope = Scope::default();
                 let mut changed = Vec::new();
                 for event in events {
                     let event = match event {
@@ -520,16 +520,21 @@ fn watch(root: &Path, debounce: Duration, state: Arc<State>) -> Result<Recommend
                         let s = Scope::of(&rel);
                         if !s.is_empty() {
                             scope = scope.merge(s);
-                            if !changed.contains(&rel) {
+                            // Editors' temporary files (`sedX4UOI7`) are not worth naming.
+                            let named =
+                                root.join(&rel).exists() || rel.rsplit('/').next().is_some_and(|n| n.contains('.'));
+                            if named && !changed.contains(&rel) {
                                 changed.push(rel);
                             }
                         }
                     }
                 }
-                if changed.is_empty() {
+                if scope.is_empty() {
                     continue;
                 }
-                retry = state.rebuild(scope, &changed);
+                // What failed last time is redone too: a template edit must not hide a
+                // still-broken article.
+                retry = state.rebuild(scope.merge(retry), &changed);
             }
         })
         .map_err(|e| Error::Environment(format!("cannot start the watcher thread: {e}")))?;

@@ -70,8 +70,11 @@ pub(crate) fn preview(
     }))
 }
 
+/// `(name, value)` header fields in order, or `(content type, text)` parts.
+type Pairs = Vec<(String, String)>;
+
 /// Headers (unfolded, encoded words decoded) and the decoded text parts `(content type, text)`.
-pub(crate) fn parse(raw: &[u8]) -> (Vec<(String, String)>, Vec<(String, String)>) {
+pub(crate) fn parse(raw: &[u8]) -> (Pairs, Pairs) {
     let text = String::from_utf8_lossy(raw).replace("\r\n", "\n");
     let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
     let headers = parse_headers(head);
