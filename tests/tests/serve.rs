@@ -415,6 +415,28 @@ fn marks_show_missing_stale_and_fallback_texts_with_their_place() {
 }
 
 #[test]
+fn serve_outside_a_project_is_a_usage_error() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    let run = nashr_tests::run(vec![
+        "nashr".into(),
+        "serve".into(),
+        "--port".into(),
+        "0".into(),
+        "--root".into(),
+        empty.path().into(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.output);
+    assert!(run.output.contains("nashr.toml"), "{}", run.output);
+    let bad = nashr_tests::run(vec![
+        "nashr".into(),
+        "serve".into(),
+        "--bind".into(),
+        "not-an-address".into(),
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.output);
+}
+
+#[test]
 fn newsletter_preview_shows_the_email_as_sent() {
     let sample = Sample::new();
     let server = Server::start(&sample);
@@ -531,6 +553,9 @@ async fn translator_loop_in_headless_chromium() {
         "Physiotherapy, often called physical therapy",
         "Physiotherapy, also called physical therapy",
     );
+    // And a UI message missing in Persian (the footer), shown in English.
+    let footer = sample.line_starting("locales/fa/site.ftl", "footer-note =");
+    sample.replace("locales/fa/site.ftl", &format!("{footer}\n"), "");
     let server = ServeProcess::start(&sample);
     let browser = Browser::start().await;
     eprintln!("server and browser started after {:?}", started.elapsed());
@@ -667,6 +692,12 @@ async fn translator_loop_in_headless_chromium() {
         .eval("const p = document.getElementById('nashr-panel'); return p && p.offsetWidth > 0 ? p.innerText : ''")
         .await;
     assert!(panel.as_str().unwrap().contains("what-is-physiotherapy-p2"), "{panel}");
+    assert!(panel.as_str().unwrap().contains("footer-note"), "{panel}");
+    // The page's own words are highlighted where they appear as text.
+    let ui = browser
+        .eval("const e = document.querySelector('footer [data-nashr-mark][data-ui]'); return e ? [e.dataset.id, e.dataset.nashrMark, e.dataset.file] : null")
+        .await;
+    assert_eq!(ui, serde_json::json!(["footer-note", "missing", "locales/fa/site.ftl"]));
     // Hovering shows the id, where to edit, and the English.
     let tip = browser
         .eval(

@@ -102,7 +102,7 @@ impl Localizer {
                     break;
                 }
             }
-            let (shown_locale, text) = shown.unwrap_or((source_locale, seg.text.clone()));
+            let (shown_locale, text) = shown.unwrap_or_else(|| (source_locale, seg.text.clone()));
             if shown_locale != locale {
                 fallback.push(seg.id.clone());
             }

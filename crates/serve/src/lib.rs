@@ -544,6 +544,8 @@ fn watch(root: &Path, debounce: Duration, state: Arc<State>) -> Result<Recommend
 async fn accept(listener: TcpListener, state: Arc<State>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors, say: wait instead of spinning.
+            tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         let state = state.clone();
