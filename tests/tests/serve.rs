@@ -415,6 +415,35 @@ fn marks_show_missing_stale_and_fallback_texts_with_their_place() {
 }
 
 #[test]
+fn a_templates_folder_created_while_serving_is_watched() {
+    let sample = Sample::new();
+    let base = sample.read("templates/base.html");
+    std::fs::remove_dir_all(sample.path("templates")).expect("remove templates/");
+    let server = Server::start(&sample);
+    let mut events = Events::open(server.addr());
+    let v0 = events.next()["site_version"].as_u64();
+    assert_eq!(server.get(FA_PAGE).status, 200, "the built-in templates");
+    std::fs::create_dir(sample.path("templates")).expect("mkdir");
+    // Give the new folder's watch a moment, then edit inside it.
+    events.until("the new folder", |e| e["site_version"].as_u64() > v0);
+    sample.write(
+        "templates/base.html",
+        &base.replace("<main id=\"main\">", "<main id=\"main\" data-test=\"own-template\">"),
+    );
+    let started = Instant::now();
+    loop {
+        if server.get(FA_PAGE).body.contains("data-test=\"own-template\"") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the new template was not picked up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn serve_outside_a_project_is_a_usage_error() {
     let empty = tempfile::tempdir().expect("temp dir");
     let run = nashr_tests::run(vec![

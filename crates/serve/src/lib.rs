@@ -163,18 +163,20 @@ impl Scope {
         if ignored {
             return s;
         }
+        // `dir` itself (created or removed) or anything in it.
+        let under = |dir: &str| rel == dir || rel.strip_prefix(dir).is_some_and(|r| r.starts_with('/'));
         if rel == nashr_content::config::CONFIG_FILE {
             s.config = true;
-        } else if rel.starts_with("content/newsletters/") {
+        } else if under("content/newsletters") {
             s.newsletter = true;
-        } else if rel.starts_with("content/") {
+        } else if under("content") {
             s.content = true;
-        } else if rel.starts_with("locales/") {
+        } else if under("locales") {
             s.locales = true;
-            s.newsletter = rel.contains("/newsletters/");
-        } else if rel.starts_with("templates/") || rel.starts_with("static/") {
+            s.newsletter = rel.contains("/newsletters");
+        } else if under("templates") || under("static") {
             s.render = true;
-            s.newsletter = rel.starts_with("templates/email/");
+            s.newsletter = under("templates/email");
         }
         s
     }
@@ -397,7 +399,7 @@ fn render_site(loaded: &Loaded, marks: bool) -> Result<(Site, Vec<String>), Erro
 pub struct Running {
     pub addr: SocketAddr,
     runtime: Option<tokio::runtime::Runtime>,
-    _watcher: RecommendedWatcher,
+    _watcher: Arc<Mutex<RecommendedWatcher>>,
 }
 
 impl Running {
@@ -460,15 +462,18 @@ pub fn start(options: Options) -> Result<Running, Error> {
     })
 }
 
+/// The directories watched recursively (when they exist; watched from when they appear).
+const WATCHED: [&str; 4] = ["content", "locales", "templates", "static"];
+
 /// Watches the project's inputs; a thread rebuilds after each quiet period.
-fn watch(root: &Path, debounce: Duration, state: Arc<State>) -> Result<RecommendedWatcher, Error> {
+fn watch(root: &Path, debounce: Duration, state: Arc<State>) -> Result<Arc<Mutex<RecommendedWatcher>>, Error> {
     let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
     let mut watcher =
         notify::recommended_watcher(tx).map_err(|e| Error::Environment(format!("cannot watch files: {e}")))?;
     watcher
         .watch(root, RecursiveMode::NonRecursive)
         .map_err(|e| Error::Environment(format!("cannot watch {}: {e}", root.display())))?;
-    for dir in ["content", "locales", "templates", "static"] {
+    for dir in WATCHED {
         let path = root.join(dir);
         if path.is_dir() {
             watcher
@@ -476,6 +481,9 @@ fn watch(root: &Path, debounce: Duration, state: Arc<State>) -> Result<Recommend
                 .map_err(|e| Error::Environment(format!("cannot watch {}: {e}", path.display())))?;
         }
     }
+    let watcher = Arc::new(Mutex::new(watcher));
+    // Weak: dropping the server drops the watcher, which ends the thread.
+    let weak = Arc::downgrade(&watcher);
     let root = root.to_path_buf();
     std::thread::Builder::new()
         .name("nashr-serve-watch".into())
@@ -515,6 +523,15 @@ fn watch(root: &Path, debounce: Duration, state: Arc<State>) -> Result<Recommend
                         continue;
                     }
                     for path in &event.paths {
+                        // A watched directory that did not exist at the start (`templates/`).
+                        if path.parent() == Some(root.as_path())
+                            && path.is_dir()
+                            && WATCHED.iter().any(|d| path.file_name().is_some_and(|n| n == *d))
+                            && let Some(w) = weak.upgrade()
+                            && let Ok(mut w) = w.lock()
+                        {
+                            let _ = w.watch(path, RecursiveMode::Recursive);
+                        }
                         let rel = path.strip_prefix(&root).unwrap_or(path);
                         let rel = rel.to_string_lossy().replace('\\', "/");
                         let s = Scope::of(&rel);
