@@ -627,6 +627,8 @@ async fn translator_loop_in_headless_chromium() {
         .eval("return document.getElementById('what-is-physiotherapy').textContent")
         .await;
     assert!(heading.as_str().unwrap().contains(NEW_TEXT), "{heading}");
+    let reloaded = browser.eval("return window.__nashrTestMarker === undefined").await;
+    assert_eq!(reloaded, true, "the page reloaded itself");
     assert!(
         heading.as_str().unwrap().contains('\u{200c}'),
         "ZWNJ survives: {heading}"
