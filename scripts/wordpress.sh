@@ -166,8 +166,16 @@ start_php() { # port
     die "port $port answers but not with this script's WordPress; stop what runs there (or set NASHR_WP_PORT_EN/FA)"
   fi
   # setsid: the PHP server's workers outlive a TERM to their parent; the process group does not.
-  PHP_CLI_SERVER_WORKERS=4 setsid php -d display_errors=stderr -d upload_max_filesize=32M -d post_max_size=40M \
-    -S "127.0.0.1:$port" -t "$WP" "$HERE/wordpress/router.php" >"$STATE/run/php-$port.log" 2>&1 < /dev/null &
+  # The servers outlive this script, so they keep none of its other open files: a lock held
+  # around `make test` (`flock LOCK make test`) would otherwise never be released.
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    PHP_CLI_SERVER_WORKERS=4 exec setsid php -d display_errors=stderr -d upload_max_filesize=32M -d post_max_size=40M \
+      -S "127.0.0.1:$port" -t "$WP" "$HERE/wordpress/router.php" >"$STATE/run/php-$port.log" 2>&1 < /dev/null
+  ) &
   echo $! > "$pidfile"
 }
 
