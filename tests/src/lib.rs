@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+pub mod corpus;
 pub mod smtp;
 pub mod wordpress;
 

@@ -118,20 +118,42 @@ pub fn status(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
         .collect()
 }
 
+/// Like [`status`] for trees that hold only some of the files
+/// ([`crate::tree::article_trees`]): the lock lines of the other files are kept.
+pub fn status_partial(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
+    trees
+        .iter()
+        .map(|tree| {
+            let path = tree.lock_path();
+            let mut lock = Lock::load(&path)?;
+            let status = status_of_pairs(tree, &mut lock);
+            lock.save(&path)?;
+            Ok(status)
+        })
+        .collect()
+}
+
 /// Computes one locale's status against `lock`, which it updates.
 pub fn status_with_lock(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
+    let status = status_of_pairs(tree, lock);
+    let reference_files = tree
+        .pairs
+        .iter()
+        .filter(|p| p.reference.is_some())
+        .map(|p| p.rel.clone())
+        .collect();
+    lock.retain_files(&reference_files);
+    status
+}
+
+fn status_of_pairs(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
     let mut files = Vec::new();
     let mut total = Counts::default();
-    let mut reference_files = BTreeSet::new();
     for pair in &tree.pairs {
-        if pair.reference.is_some() {
-            reference_files.insert(pair.rel.clone());
-        }
         let file = file_status(pair, lock);
         total.add(&file.counts);
         files.push(file);
     }
-    lock.retain_files(&reference_files);
     LocaleStatus {
         locale: tree.locale.clone(),
         lock_file: tree.shown_lock_path(),

@@ -51,33 +51,27 @@ pub struct Pair {
 /// Pairs for every non-source locale of a project. The reference of an article catalog is
 /// computed from the article itself, so status is right even before `nashr l10n sync`.
 pub fn project_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
+    trees_of(project, false)
+}
+
+/// Pairs for the article catalogs of `project.articles` only (no UI files, no other
+/// catalogs): an incremental build checks the articles it renders again. Use
+/// [`crate::status::status_partial`] with them, which keeps the lock lines of every other file.
+pub fn article_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
+    trees_of(project, true)
+}
+
+fn trees_of(project: &Project, articles_only: bool) -> Result<Vec<LocaleTree>, Error> {
+    use rayon::prelude::*;
     let source = &project.config.site.source_locale;
     let locales_dir = project.locales_dir();
-    let mut trees = Vec::new();
-    for locale in project.config.site.locales.iter().filter(|l| *l != source) {
-        let dir = locales_dir.join(locale);
-        let mut refs: BTreeMap<String, FtlText> = BTreeMap::new();
-        // UI files of the source locale (not its article catalogs).
-        for path in ftl_files(&locales_dir.join(source))? {
-            let rel = nashr_content::fs::relative_slash(&path, &locales_dir.join(source));
-            if !rel.starts_with("articles/") {
-                refs.insert(rel, read(project, &path)?);
-            }
-        }
-        // One catalog per article whose source language is not this locale, unless the
-        // article is translated as a whole file (`index.<locale>.md`).
-        let mut own_articles = Vec::new();
-        for article in &project.articles {
+    // The source catalog of every article, computed once for every locale, in parallel.
+    let computed: Vec<(String, FtlText)> = project
+        .articles
+        .par_iter()
+        .map(|article| {
             let lang = article.front().lang.as_deref().unwrap_or(source);
             let rel = format!("articles/{}.ftl", article.slug);
-            if lang == locale {
-                own_articles.push(rel);
-                continue;
-            }
-            if article.translations.contains_key(locale.as_str()) {
-                own_articles.push(rel);
-                continue;
-            }
             let catalog = locales_dir.join(lang).join(&rel);
             let previous = std::fs::read_to_string(&catalog).unwrap_or_default();
             let segments = nashr_l10n::segment::segments(&article.doc, &nashr_l10n::catalog::entries(&previous));
@@ -86,13 +80,47 @@ pub fn project_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
                 &article.slug,
                 &segments,
             );
-            refs.insert(rel, FtlText::new(project.shown(&catalog), text));
+            (rel, FtlText::new(project.shown(&catalog), text))
+        })
+        .collect();
+    let mut trees = Vec::new();
+    for locale in project.config.site.locales.iter().filter(|l| *l != source) {
+        let dir = locales_dir.join(locale);
+        let mut refs: BTreeMap<String, FtlText> = BTreeMap::new();
+        // UI files of the source locale (not its article catalogs).
+        if !articles_only {
+            for path in ftl_files(&locales_dir.join(source))? {
+                let rel = nashr_content::fs::relative_slash(&path, &locales_dir.join(source));
+                if !rel.starts_with("articles/") {
+                    refs.insert(rel, read(project, &path)?);
+                }
+            }
+        }
+        // One catalog per article whose source language is not this locale, unless the
+        // article is translated as a whole file (`index.<locale>.md`).
+        let mut own_articles = std::collections::BTreeSet::new();
+        for (article, (rel, text)) in project.articles.iter().zip(&computed) {
+            let lang = article.front().lang.as_deref().unwrap_or(source);
+            if lang == locale || article.translations.contains_key(locale.as_str()) {
+                own_articles.insert(rel.clone());
+                continue;
+            }
+            refs.insert(rel.clone(), text.clone());
         }
         let mut l10n: BTreeMap<String, FtlText> = BTreeMap::new();
-        for path in ftl_files(&dir)? {
-            let rel = nashr_content::fs::relative_slash(&path, &dir);
-            if !own_articles.contains(&rel) {
-                l10n.insert(rel, read(project, &path)?);
+        if articles_only {
+            for rel in refs.keys() {
+                let path = dir.join(rel);
+                if path.is_file() {
+                    l10n.insert(rel.clone(), read(project, &path)?);
+                }
+            }
+        } else {
+            for path in ftl_files(&dir)? {
+                let rel = nashr_content::fs::relative_slash(&path, &dir);
+                if !own_articles.contains(&rel) {
+                    l10n.insert(rel, read(project, &path)?);
+                }
             }
         }
         trees.push(LocaleTree {

@@ -26,6 +26,19 @@ impl SyncReport {
 /// Brings every source catalog up to date with its article. With `check`, writes nothing and
 /// only reports what is out of date (for CI).
 pub fn sync(project: &Project, check: bool) -> Result<SyncReport, Error> {
+    let (mut report, expected) = sync_catalogs(project, check)?;
+    remove_orphans(project, check, &expected, &mut report)?;
+    Ok(report)
+}
+
+/// Like [`sync`] with `check`, for the articles of `project` only: an incremental build,
+/// which loads only the articles it renders again, checks their catalogs (not whether other
+/// catalogs are orphaned).
+pub fn check_articles(project: &Project) -> Result<SyncReport, Error> {
+    Ok(sync_catalogs(project, true)?.0)
+}
+
+fn sync_catalogs(project: &Project, check: bool) -> Result<(SyncReport, std::collections::BTreeSet<PathBuf>), Error> {
     let mut report = SyncReport::default();
     let source = &project.config.site.source_locale;
     let mut expected = std::collections::BTreeSet::new();
@@ -58,6 +71,16 @@ pub fn sync(project: &Project, check: bool) -> Result<SyncReport, Error> {
         }
         report.changed.push(project.shown(&path));
     }
+    Ok((report, expected))
+}
+
+fn remove_orphans(
+    project: &Project,
+    check: bool,
+    expected: &std::collections::BTreeSet<PathBuf>,
+    report: &mut SyncReport,
+) -> Result<(), Error> {
+    let source = &project.config.site.source_locale;
     // Catalogs of deleted articles, in every locale that is some article's source.
     let mut sources: std::collections::BTreeSet<&str> = project
         .articles
@@ -82,5 +105,5 @@ pub fn sync(project: &Project, check: bool) -> Result<SyncReport, Error> {
             report.removed.push(project.shown(&path));
         }
     }
-    Ok(report)
+    Ok(())
 }
