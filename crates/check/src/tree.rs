@@ -12,6 +12,7 @@ use nashr_content::{Error, Project};
 use unic_langid::LanguageIdentifier;
 
 use crate::ftl::FtlText;
+use nashr_l10n::sync::SourceCatalog;
 
 /// Name of the lock file kept in each translation directory.
 pub const LOCK_FILE: &str = "nashr-l10n.lock";
@@ -51,36 +52,32 @@ pub struct Pair {
 /// Pairs for every non-source locale of a project. The reference of an article catalog is
 /// computed from the article itself, so status is right even before `nashr l10n sync`.
 pub fn project_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
-    trees_of(project, false)
+    trees_of(project, &nashr_l10n::sync::source_catalogs(project)?, false)
+}
+
+/// [`project_trees`] from source catalogs already computed (`nashr_l10n::sync::source_catalogs`).
+pub fn project_trees_with(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleTree>, Error> {
+    trees_of(project, catalogs, false)
 }
 
 /// Pairs for the article catalogs of `project.articles` only (no UI files, no other
 /// catalogs): an incremental build checks the articles it renders again. Use
 /// [`crate::status::status_partial`] with them, which keeps the lock lines of every other file.
-pub fn article_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
-    trees_of(project, true)
+pub fn article_trees(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleTree>, Error> {
+    trees_of(project, catalogs, true)
 }
 
-fn trees_of(project: &Project, articles_only: bool) -> Result<Vec<LocaleTree>, Error> {
-    use rayon::prelude::*;
+fn trees_of(project: &Project, catalogs: &[SourceCatalog], articles_only: bool) -> Result<Vec<LocaleTree>, Error> {
     let source = &project.config.site.source_locale;
     let locales_dir = project.locales_dir();
-    // The source catalog of every article, computed once for every locale, in parallel.
-    let computed: Vec<(String, FtlText)> = project
-        .articles
-        .par_iter()
-        .map(|article| {
-            let lang = article.front().lang.as_deref().unwrap_or(source);
-            let rel = format!("articles/{}.ftl", article.slug);
-            let catalog = locales_dir.join(lang).join(&rel);
-            let previous = std::fs::read_to_string(&catalog).unwrap_or_default();
-            let segments = nashr_l10n::segment::segments(&article.doc, &nashr_l10n::catalog::entries(&previous));
-            let text = nashr_l10n::catalog::write_source_catalog(
-                &article.doc.path.display().to_string().replace('\\', "/"),
-                &article.slug,
-                &segments,
-            );
-            (rel, FtlText::new(project.shown(&catalog), text))
+    // The source catalog of every article, as `nashr l10n sync` would write it.
+    let computed: Vec<(String, FtlText)> = catalogs
+        .iter()
+        .map(|c| {
+            (
+                format!("articles/{}.ftl", c.slug),
+                FtlText::new(project.shown(&c.path), c.text.clone()),
+            )
         })
         .collect();
     let mut trees = Vec::new();

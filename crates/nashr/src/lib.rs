@@ -293,6 +293,13 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         nashr_render::incremental::plan(root, &config, &options)?
     };
     let shown_out = out_dir.strip_prefix(root).unwrap_or(&out_dir).to_path_buf();
+    let phase = |name: &str| {
+        tracing::debug!(
+            "build: {name} done at {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        )
+    };
+    phase("plan");
     let (project, partial) = match &plan {
         nashr_render::incremental::Plan::Nothing { articles } => {
             ui.info(format!(
@@ -310,6 +317,7 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         }
         nashr_render::incremental::Plan::Full(_) => (Project::load(root)?, false),
     };
+    phase("load articles");
     if sync_first {
         let report = nashr_l10n::sync::sync(&project, false)?;
         for p in &report.changed {
@@ -321,11 +329,13 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         for p in &report.removed {
             ui.info(format!("removed {}", p.display()));
         }
-    } else {
+    }
+    let catalogs = nashr_l10n::sync::source_catalogs(&project)?;
+    if !sync_first {
         let check = if partial {
-            nashr_l10n::sync::check_articles(&project)
+            nashr_l10n::sync::check_articles(&project, &catalogs)
         } else {
-            nashr_l10n::sync::sync(&project, true)
+            nashr_l10n::sync::sync_with(&project, &catalogs, true)
         };
         if let Ok(report) = check
             && !report.is_clean()
@@ -333,17 +343,19 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
             ui.warn("translation catalogs are out of date with the articles; run `nashr l10n sync`");
         }
     }
+    phase("catalog check");
     let (mut l10n, statuses) = if partial {
         (
             Localizer::load_for_articles(&project)?,
-            nashr_check::status::status_partial(&nashr_check::tree::article_trees(&project)?)?,
+            nashr_check::status::status_partial(&nashr_check::tree::article_trees(&project, &catalogs)?)?,
         )
     } else {
         (
             Localizer::load(&project)?,
-            nashr_check::status::status(&nashr_check::tree::project_trees(&project)?)?,
+            nashr_check::status::status(&nashr_check::tree::project_trees_with(&project, &catalogs)?)?,
         )
     };
+    phase("translations and stale detection");
     for locale in statuses {
         let stale: Vec<_> = locale.stale().collect();
         if !stale.is_empty() {
@@ -388,6 +400,7 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    phase("render and write");
     let report = report?;
     for w in report.warnings.iter().cloned().chain(l10n.warnings()) {
         ui.warn(w);

@@ -23,7 +23,7 @@
 //! cards from the state, and renders only the listing pages whose fingerprint changed. The
 //! result is byte for byte the site a full build makes (the tests compare them).
 //!
-//! A file modified within the last two seconds before the state is written is recorded
+//! A file modified within the last 100 ms before the state is written is recorded
 //! without its time, so it is looked at again by the next build: a second edit in the same
 //! clock tick, with the same size, is not missed (git's "racy clean" problem).
 
@@ -43,6 +43,10 @@ pub const STATE_FILE: &str = ".nashr/build-state.json";
 
 /// Bumped when the state's shape or meaning changes; an older state means a full build.
 const FORMAT: u32 = 1;
+
+/// Files modified this shortly before the state is written are recorded without their time
+/// (see the module documentation). Kernel file times advance in ticks of at most 10 ms.
+const RACY_WINDOW: Duration = Duration::from_millis(100);
 
 /// `(path relative to the project root, size, modification time in ns since the epoch)`.
 type Stamp = (String, u64, u64);
@@ -229,17 +233,16 @@ pub fn plan(root: &Path, config: &Config, options: &BuildOptions) -> Result<Plan
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let stamps = article_stamps(root, config, dir, &slug);
-        match state.articles.get(&slug) {
-            Some(a)
-                if a.stamps == stamps
-                    && !a
-                        .live_from
-                        .as_deref()
-                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                        .is_some_and(|t| t <= now) => {}
-            _ => {
-                changed.insert(slug.clone());
-            }
+        let unchanged = state.articles.get(&slug).is_some_and(|a| {
+            let goes_live = a
+                .live_from
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .is_some_and(|t| t <= now);
+            a.stamps == stamps && !goes_live
+        });
+        if !unchanged {
+            changed.insert(slug.clone());
         }
         on_disk.insert(slug);
     }
@@ -368,9 +371,9 @@ pub(crate) fn record(
     let config = &project.config;
     let started = SystemTime::now();
     let racy = |mut s: Stamp| {
-        // Modified in the last two seconds: record no time, so the next build looks again.
+        // Modified just now: record no time, so the next build looks again.
         let t = SystemTime::UNIX_EPOCH + Duration::from_nanos(s.2);
-        if started.duration_since(t).map_or(true, |d| d < Duration::from_secs(2)) {
+        if started.duration_since(t).map_or(true, |d| d < RACY_WINDOW) {
             s.2 = 0;
         }
         s

@@ -311,7 +311,7 @@ pub fn write_outputs(out_dir: &Path, outputs: &[Output], progress: &Progress<'_>
     for (i, output) in outputs.iter().enumerate() {
         progress("writing", i + 1, outputs.len());
         sink.put(&output.path, output.bytes.clone())
-            .map_err(|e| Error::io(&out_dir.join(&output.path), e))?;
+            .map_err(|e| Error::io(out_dir.join(&output.path), e))?;
     }
     let (written, unchanged) = sink.commit()?;
     let produced: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();

@@ -265,19 +265,32 @@ fn lang_of(state: &State) -> Result<String, minijinja::Error> {
 
 fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
     let t_l10n = l10n.clone();
+    // A message without arguments reads the same on every page of a locale: formatted once.
+    let plain: std::sync::RwLock<std::collections::HashMap<(String, String), Value>> = Default::default();
     env.add_function(
         "t",
         move |state: &State, id: String, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
             let lang = lang_of(state)?;
+            let no_args = kwargs.args().next().is_none();
+            if no_args
+                && let Ok(cache) = plain.read()
+                && let Some(v) = cache.get(&(lang.clone(), id.clone()))
+            {
+                return Ok(v.clone());
+            }
             let args = fluent_args(&kwargs)?;
             let formatted = t_l10n
                 .message(&lang, &id, Some(&args))
                 .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-            Ok(if id.ends_with("-html") {
+            let value = if id.ends_with("-html") {
                 Value::from_safe_string(crate::markdown::sanitize_inline(&formatted.text))
             } else {
                 Value::from(formatted.text)
-            })
+            };
+            if no_args && let Ok(mut cache) = plain.write() {
+                cache.insert((lang, id), value.clone());
+            }
+            Ok(value)
         },
     );
     let date_l10n = l10n.clone();
