@@ -48,7 +48,7 @@ enum State {
     /// A tag or declaration; `quote` is the open attribute-value quote; `name` the tag name.
     Tag {
         quote: Option<u8>,
-        name: String,
+        name: TagName,
         name_done: bool,
     },
     Comment,
@@ -56,9 +56,37 @@ enum State {
     RawText(&'static str),
 }
 
-/// Whether `text` has an isolation mark (U+2066–U+2069, UTF-8 `E2 81 A6`–`E2 81 A9`).
+/// The start of a tag's name, enough to tell `script` and `style` from the rest without
+/// allocating.
+#[derive(Default)]
+struct TagName {
+    bytes: [u8; 6],
+    len: usize,
+}
+
+impl TagName {
+    fn push(&mut self, c: char) {
+        // Only the length matters past six bytes: no such name is `script` or `style`.
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            if self.len < self.bytes.len() {
+                self.bytes[self.len] = b;
+            }
+            self.len += 1;
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    fn is(&self, name: &str) -> bool {
+        self.len == name.len() && self.bytes[..self.len].eq_ignore_ascii_case(name.as_bytes())
+    }
+}
+
+/// Whether `text` has an isolation mark (U+2066–U+2069). `str::contains` with one `char`
+/// searches with memchr, much faster than a byte loop.
 fn has_isolates(text: &str) -> bool {
-    isolate_at(text.as_bytes(), 0).is_some()
+    text.contains('\u{2068}') || text.contains('\u{2069}') || text.contains('\u{2066}') || text.contains('\u{2067}')
 }
 
 /// The byte offset of the first isolation mark at or after `from`.
@@ -152,7 +180,12 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
             _ => None,
         };
         if let Some(stop) = stop {
-            let next = b[i..].iter().position(|c| stop.contains(c)).map_or(b.len(), |p| i + p);
+            let next = match stop {
+                // One byte to look for: memchr (through `str::find`, which uses it).
+                [one] => markup[i..].find(char::from(*one)),
+                _ => b[i..].iter().position(|c| stop.contains(c)),
+            }
+            .map_or(b.len(), |p| i + p);
             if !matches!(state, State::Text) {
                 let mut at = i;
                 while let Some(m) = isolate_at(&b[..next], at) {
@@ -178,7 +211,7 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
             State::Text if c == b'<' && b[i..].starts_with(b"<!--") => State::Comment,
             State::Text if c == b'<' => State::Tag {
                 quote: None,
-                name: String::new(),
+                name: TagName::default(),
                 name_done: false,
             },
             State::Text => State::Text,
@@ -193,7 +226,7 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
                 if c == b'<' && starts_with_ignore_case(&markup[i..], &format!("</{name}")) {
                     State::Tag {
                         quote: None,
-                        name: String::new(),
+                        name: TagName::default(),
                         name_done: false,
                     }
                 } else {
@@ -216,10 +249,14 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
             } => match c {
                 b'>' => {
                     let self_closing = last == b'/';
-                    match name.to_ascii_lowercase().as_str() {
-                        "script" if !self_closing => State::RawText("script"),
-                        "style" if !self_closing => State::RawText("style"),
-                        _ => State::Text,
+                    if self_closing {
+                        State::Text
+                    } else if name.is("script") {
+                        State::RawText("script")
+                    } else if name.is("style") {
+                        State::RawText("style")
+                    } else {
+                        State::Text
                     }
                 }
                 b'"' | b'\'' => State::Tag {

@@ -295,7 +295,8 @@ impl Localizer {
         None
     }
 
-    /// The `(id, text)` pairs of an article's catalog in `locale`, in file order.
+    /// The `(id, text)` pairs of an article's catalog in `locale`, in file order; kept only for
+    /// the catalogs of source locales (ids are aligned against them), empty for the others.
     pub fn catalog_entries(&self, locale: &str, slug: &str) -> &[(String, String)] {
         self.locale(locale)
             .and_then(|l| l.articles.get(slug))
@@ -376,6 +377,8 @@ fn load_locale(
     for file in &ui_files {
         add_checked(&mut ui, file, errors);
     }
+    let is_source =
+        code == config.site.source_locale || project.articles.iter().any(|a| a.front().lang.as_deref() == Some(code));
     // One bundle per article catalog, built in parallel; duplicate-id errors collected in
     // file order.
     use rayon::prelude::*;
@@ -396,7 +399,12 @@ fn load_locale(
             for ui_file in &ui_files {
                 let _ = bundle.add_resource(ui_file.resource.clone());
             }
-            let entries = crate::catalog::entries(&file.source);
+            // Ids are aligned against the catalogs of source locales only.
+            let entries = if is_source {
+                crate::catalog::entries(&file.source)
+            } else {
+                Vec::new()
+            };
             (slug, ArticleCatalog { file, entries, bundle }, errs)
         })
         .collect();

@@ -344,16 +344,20 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         }
     }
     phase("catalog check");
-    let (mut l10n, statuses) = if partial {
-        (
-            Localizer::load_for_articles(&project)?,
-            nashr_check::status::status_partial(&nashr_check::tree::article_trees(&project, &catalogs)?)?,
-        )
+    // Stale detection first, so its copies of every catalog are gone before the Localizer
+    // parses them (peak memory).
+    let statuses = if partial {
+        nashr_check::status::status_partial(&nashr_check::tree::article_trees(&project, &catalogs)?)?
     } else {
-        (
-            Localizer::load(&project)?,
-            nashr_check::status::status(&nashr_check::tree::project_trees_with(&project, &catalogs)?)?,
-        )
+        nashr_check::status::status(&nashr_check::tree::project_trees_with(&project, &catalogs)?)?
+    };
+    // The computed catalogs served the check and stale detection; rendering aligns ids
+    // against the catalogs the Localizer holds.
+    drop(catalogs);
+    let mut l10n = if partial {
+        Localizer::load_for_articles(&project)?
+    } else {
+        Localizer::load(&project)?
     };
     phase("translations and stale detection");
     for locale in statuses {
