@@ -351,18 +351,17 @@ pub fn write_nashr(root: &Path, repo: &Path, n: usize) -> std::io::Result<()> {
             std::fs::copy(repo.join("locales").join(lang).join(file), dir.join(file))?;
         }
     }
-    // Articles in parallel chunks: generation is a few seconds even at 10,000.
+    // Articles in parallel: generation is a few seconds even at 10,000.
+    for_each_parallel(n, |i| write_nashr_article(root, &GenArticle::new(i, n), n))
+}
+
+/// Runs `f(0..n)` on as many threads as there are cores.
+fn for_each_parallel(n: usize, f: impl Fn(usize) -> std::io::Result<()> + Sync) -> std::io::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let f = &f;
     std::thread::scope(|scope| -> std::io::Result<()> {
         let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || -> std::io::Result<()> {
-                    for i in (t..n).step_by(threads) {
-                        write_nashr_article(root, &GenArticle::new(i, n), n)?;
-                    }
-                    Ok(())
-                })
-            })
+            .map(|t| scope.spawn(move || (t..n).step_by(threads).try_for_each(f)))
             .collect();
         for h in handles {
             h.join()
@@ -411,26 +410,12 @@ pub fn write_hugo(root: &Path, repo: &Path, n: usize) -> std::io::Result<()> {
         std::fs::write(p, text)?;
     }
     crate::copy_recursive(&repo.join("static"), &root.join("static"));
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::thread::scope(|scope| -> std::io::Result<()> {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || -> std::io::Result<()> {
-                    for i in (t..n).step_by(threads) {
-                        let a = GenArticle::new(i, n);
-                        for lang in ["en", "fa"] {
-                            let dir = root.join("content").join(lang).join(&a.slug);
-                            std::fs::create_dir_all(&dir)?;
-                            std::fs::write(dir.join("index.md"), a.hugo_markdown(lang))?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join()
-                .map_err(|_| std::io::Error::other("generator thread panicked"))??;
+    for_each_parallel(n, |i| {
+        let a = GenArticle::new(i, n);
+        for lang in ["en", "fa"] {
+            let dir = root.join("content").join(lang).join(&a.slug);
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join("index.md"), a.hugo_markdown(lang))?;
         }
         Ok(())
     })

@@ -106,27 +106,26 @@ impl LocaleStatus {
 
 /// Computes the status of every tree, updating (and writing) each tree's lock file.
 pub fn status(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
-    trees
-        .iter()
-        .map(|tree| {
-            let path = tree.lock_path();
-            let mut lock = Lock::load(&path)?;
-            let status = status_with_lock(tree, &mut lock);
-            lock.save(&path)?;
-            Ok(status)
-        })
-        .collect()
+    with_locks(trees, status_with_lock)
 }
 
 /// Like [`status`] for trees that hold only some of the files
 /// ([`crate::tree::article_trees`]): the lock lines of the other files are kept.
 pub fn status_partial(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
+    with_locks(trees, status_of_pairs)
+}
+
+/// Runs `each` on every tree with its lock file loaded, and saves the lock.
+fn with_locks(
+    trees: &[LocaleTree],
+    each: fn(&LocaleTree, &mut Lock) -> LocaleStatus,
+) -> Result<Vec<LocaleStatus>, Error> {
     trees
         .iter()
         .map(|tree| {
             let path = tree.lock_path();
             let mut lock = Lock::load(&path)?;
-            let status = status_of_pairs(tree, &mut lock);
+            let status = each(tree, &mut lock);
             lock.save(&path)?;
             Ok(status)
         })
