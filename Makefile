@@ -30,7 +30,9 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Measure build times, and newsletter sending to a local SMTP sink (see BENCHMARKS.md)
+bench: ## nashr vs Hugo on generated sites (BENCH_N=1000 for the quick one), then newsletter sending (see BENCHMARKS.md)
+	sh scripts/bench-tools.sh
+	$(CARGO) build --release --quiet -p nashr
 	$(CARGO) bench -p nashr-tests --bench build
 	sh scripts/bench-newsletter.sh
 

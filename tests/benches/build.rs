@@ -1,180 +1,344 @@
-//! `make bench`: build times on generated bilingual sites.
+//! `make bench`: nashr against Hugo on the same generated bilingual site.
 //!
-//! The sample's three articles (and their English and Persian catalogs) are copied N times,
-//! so every generated article is a real, fully translated article with images, tags and
-//! cross-links. Each size is measured as: a cold build into an empty directory, a rebuild
-//! with nothing changed, and a rebuild after one Persian paragraph changed. Times are the
-//! median of several runs, phase by phase; memory is the process's peak resident set.
+//! For each size N (default 1,000 and 10,000; `BENCH_N=1000` or `-- 1000` for others) the
+//! corpus generator (`nashr_tests::corpus`) writes N articles of about 900 words with full
+//! Persian translations, once as a nashr project and once as a Hugo site, under
+//! `target/bench-corpus/<N>/` (kept between runs; regenerated when missing). Both are built by
+//! their command-line programs, the release `nashr` binary and Debian's `hugo`, in the same
+//! run, each measured by GNU time (wall time and peak resident memory):
+//!
+//! - a cold build into an empty output directory (nashr also without its incremental state);
+//! - a rebuild with nothing changed;
+//! - a rebuild after one Persian paragraph changed;
+//! - a rebuild after the article page template changed.
+//!
+//! Then the two outputs are checked to be equivalent in substance: every article page exists
+//! in both languages in both sites with the same article text, and so do the index pages, tag
+//! pages, feeds and sitemaps. The table is printed with the machine's load.
 
-use std::path::Path;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
 
-use nashr_tests::Sample;
+use nashr_tests::corpus;
 
-fn generate(copies: usize) -> Sample {
-    let sample = Sample::new();
-    for slug in ["physiotherapy-vs-massage", "benefits-of-physiotherapy", "acupuncture"] {
-        for i in 1..=copies {
-            let new = format!("{slug}-{i}");
-            nashr_tests::copy_recursive(
-                &sample.path(&format!("content/{slug}")),
-                &sample.path(&format!("content/{new}")),
+/// One measured command.
+struct Run {
+    secs: f64,
+    rss_mib: f64,
+    /// What the program said (nashr's summary line).
+    output: String,
+}
+
+fn timed(program: &Path, args: &[&str], cwd: &Path) -> Run {
+    let stats = std::env::temp_dir().join(format!("nashr-bench-time-{}", std::process::id()));
+    let out = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%e %M")
+        .arg("-o")
+        .arg(&stats)
+        .arg(program)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run /usr/bin/time {}: {e} (run scripts/bench-tools.sh)",
+                program.display()
+            )
+        });
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{} {args:?} failed:\n{output}", program.display());
+    let text = std::fs::read_to_string(&stats).expect("time's output");
+    let last = text.lines().last().unwrap_or_default();
+    let mut parts = last.split_whitespace();
+    let secs: f64 = parts.next().and_then(|s| s.parse().ok()).expect("seconds");
+    let kb: f64 = parts.next().and_then(|s| s.parse().ok()).expect("max RSS");
+    Run {
+        secs,
+        rss_mib: kb / 1024.0,
+        output,
+    }
+}
+
+/// The files under `dir`, relative, with `/`.
+fn files(dir: &Path) -> BTreeSet<String> {
+    nashr_content::fs::walk_files(dir)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| nashr_content::fs::relative_slash(p, dir))
+        .collect()
+}
+
+fn html_pages(dir: &Path) -> usize {
+    files(dir).iter().filter(|f| f.ends_with(".html")).count()
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "n/a".into())
+}
+
+fn rm(path: &Path) {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
+    }
+}
+
+/// Generates the corpus for `n` unless it is already there.
+fn corpus_dir(repo: &Path, n: usize) -> (PathBuf, PathBuf, f64) {
+    let base = repo.join("target/bench-corpus").join(n.to_string());
+    let (nashr, hugo) = (base.join("nashr"), base.join("hugo"));
+    let marker = base.join(".complete-v1");
+    if marker.is_file() {
+        return (nashr, hugo, 0.0);
+    }
+    rm(&base);
+    let t = Instant::now();
+    corpus::write_nashr(&nashr, repo, n).expect("generate the nashr corpus");
+    // The site's own copies of the templates, so the template scenario edits a file.
+    nashr_tests::copy_recursive(&repo.join("templates"), &nashr.join("templates"));
+    corpus::write_hugo(&hugo, repo, n).expect("generate the Hugo corpus");
+    std::fs::write(&marker, "").expect("marker");
+    (nashr, hugo, t.elapsed().as_secs_f64())
+}
+
+/// The normalized text of the first element matching `selector`.
+fn text_of(html: &str, selector: &scraper::Selector) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let el = doc.select(selector).next()?;
+    let text: String = el.text().collect();
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Checks that both sites have the same pages and the same article text; returns a summary
+/// line and the number of problems.
+fn equivalence(nashr_out: &Path, hugo_out: &Path, n: usize) -> (String, usize) {
+    let content = scraper::Selector::parse("div.content").expect("selector");
+    let title = scraper::Selector::parse("article h1").expect("selector");
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    for lang in ["en", "fa"] {
+        for i in 0..n {
+            let slug = corpus::slug(i);
+            let rel = format!("{lang}/{slug}/index.html");
+            let (a, b) = (
+                std::fs::read_to_string(nashr_out.join(&rel)),
+                std::fs::read_to_string(hugo_out.join(&rel)),
             );
-            for lang in ["en", "fa"] {
-                std::fs::copy(
-                    sample.path(&format!("locales/{lang}/articles/{slug}.ftl")),
-                    sample.path(&format!("locales/{lang}/articles/{new}.ftl")),
-                )
-                .unwrap();
+            let (Ok(a), Ok(b)) = (a, b) else {
+                problems.push(format!("{rel} is missing from one site"));
+                continue;
+            };
+            // Every article in full; a sample of one in ten is enough at large sizes to keep
+            // the check quick (parsing 40,000 pages takes longer than both builds).
+            if n > 2000 && i % 10 != 0 {
+                continue;
+            }
+            compared += 1;
+            for sel in [&content, &title] {
+                let (ta, tb) = (text_of(&a, sel), text_of(&b, sel));
+                if ta.is_none() || ta != tb {
+                    problems.push(format!(
+                        "{rel}: the article text differs\n  nashr: {}\n  hugo:  {}",
+                        ta.unwrap_or_default().chars().take(200).collect::<String>(),
+                        tb.unwrap_or_default().chars().take(200).collect::<String>()
+                    ));
+                }
+            }
+        }
+        let pages = n.div_ceil(corpus::PER_PAGE);
+        for p in 2..=pages {
+            let rel = format!("{lang}/page/{p}/index.html");
+            if !(nashr_out.join(&rel).is_file() && hugo_out.join(&rel).is_file()) {
+                problems.push(format!("{rel} is missing from one site"));
+            }
+        }
+        for tag in corpus::TAGS {
+            let rel = format!("{lang}/tags/{tag}/index.html");
+            if !(nashr_out.join(&rel).is_file() && hugo_out.join(&rel).is_file()) {
+                problems.push(format!("{rel} is missing from one site"));
+            }
+        }
+        for (a, b) in [
+            (format!("{lang}/index.html"), format!("{lang}/index.html")),
+            (format!("{lang}/tags/index.html"), format!("{lang}/tags/index.html")),
+            (format!("{lang}/atom.xml"), format!("{lang}/index.xml")),
+        ] {
+            if !(nashr_out.join(&a).is_file() && hugo_out.join(&b).is_file()) {
+                problems.push(format!("{a} (nashr) or {b} (Hugo) is missing"));
             }
         }
     }
-    sample
+    if !(nashr_out.join("sitemap.xml").is_file() && hugo_out.join("sitemap.xml").is_file()) {
+        problems.push("a sitemap is missing".into());
+    }
+    for p in problems.iter().take(5) {
+        eprintln!("equivalence: {p}");
+    }
+    (
+        format!(
+            "{} article pages in both languages present in both sites, {compared} compared word for word; index, tag, feed and sitemap files present: {}",
+            2 * n,
+            if problems.is_empty() {
+                "all equivalent".to_string()
+            } else {
+                format!("{} PROBLEMS", problems.len())
+            }
+        ),
+        problems.len(),
+    )
 }
 
-struct Phases {
-    load: Duration,
-    l10n: Duration,
-    render: Duration,
-    write: Duration,
-    files: usize,
-    written: usize,
+/// Changes one Persian paragraph in both sites (the same segment of article 3).
+fn edit_paragraph(nashr: &Path, hugo: &Path, round: usize) {
+    let slug = corpus::slug(3);
+    let catalog = nashr.join(format!("locales/fa/articles/{slug}.ftl"));
+    let text = std::fs::read_to_string(&catalog).expect("catalog");
+    let line = text.lines().find(|l| l.starts_with("intro-p1 = ")).expect("intro-p1");
+    let old_para = line["intro-p1 = ".len()..].to_string();
+    let new_para = format!("ویرایش‌شده {round} {old_para}");
+    std::fs::write(&catalog, text.replacen(line, &format!("intro-p1 = {new_para}"), 1)).expect("write");
+    let page = hugo.join(format!("content/fa/{slug}/index.md"));
+    let md = std::fs::read_to_string(&page).expect("page");
+    assert!(md.contains(&old_para), "the Hugo page has the same paragraph");
+    std::fs::write(&page, md.replacen(&old_para, &new_para, 1)).expect("write");
 }
 
-fn build(root: &Path, out: &Path) -> Phases {
-    let t = Instant::now();
-    let project = nashr_content::Project::load(root).expect("load");
-    let load = t.elapsed();
-    let t = Instant::now();
-    let l10n = Arc::new(nashr_l10n::Localizer::load(&project).expect("l10n"));
-    let l10n_time = t.elapsed();
-    let t = Instant::now();
-    let outputs = nashr_render::render(&project, &l10n, jiff::Timestamp::now(), &|_, _, _| {})
-        .expect("render")
-        .outputs;
-    let render = t.elapsed();
-    let t = Instant::now();
-    let report = nashr_render::write_outputs(out, &outputs, &|_, _, _| {}).expect("write");
-    Phases {
-        load,
-        l10n: l10n_time,
-        render,
-        write: t.elapsed(),
-        files: outputs.len(),
-        written: report.written.len(),
+fn edit_template(nashr: &Path, hugo: &Path, round: usize) {
+    for path in [
+        nashr.join("templates/article.html"),
+        hugo.join("layouts/_default/single.html"),
+    ] {
+        let text = std::fs::read_to_string(&path).expect("template");
+        // `<article class="article"` becomes `<article data-v="<round>" class="article"`.
+        let start = text.find("<article ").expect("an <article> in the template") + "<article ".len();
+        let end = start + text[start..].find("class=\"article\"").expect("class=article");
+        let text = format!("{}data-v=\"{round}\" {}", &text[..start], &text[end..]);
+        std::fs::write(&path, text).expect("write");
     }
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
-}
-
-fn peak_rss_mib() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or("n/a".into(), |kb| format!("{:.0}", kb / 1024.0))
+fn written(run: &Run) -> String {
+    // "… 2 files written, …" from nashr's summary line.
+    run.output
+        .split(" files written")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .map(str::to_string)
+        .or_else(|| run.output.contains("0 files written").then(|| "0".into()))
+        .unwrap_or_else(|| "?".into())
 }
 
 fn main() {
-    // `cargo bench` passes --bench; a size list may follow: `cargo bench --bench build -- 10 100`.
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let sizes = if sizes.is_empty() { vec![33, 333] } else { sizes };
-    println!(
-        "nashr build benchmark: {} core(s), debug assertions {}",
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-        cfg!(debug_assertions)
+    let repo = nashr_tests::repo_root();
+    let mut sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    if sizes.is_empty()
+        && let Ok(list) = std::env::var("BENCH_N")
+    {
+        sizes = list.split([',', ' ']).filter_map(|s| s.trim().parse().ok()).collect();
+    }
+    if sizes.is_empty() {
+        sizes = vec![1000, 10000];
+    }
+    let nashr_bin = std::env::var_os("NASHR_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("target/release/nashr"));
+    assert!(
+        nashr_bin.is_file(),
+        "{} is missing: `cargo build --release -p nashr` first (make bench does)",
+        nashr_bin.display()
     );
+    let hugo_bin = PathBuf::from("hugo");
+    let hugo_version = Command::new("hugo")
+        .arg("version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .expect("hugo is not installed: run scripts/bench-tools.sh");
     println!(
-        "| articles | pages+files | scenario | load ms | l10n ms | render ms | write ms | total ms | files written | peak RSS MiB |"
+        "nashr vs Hugo: {} core(s); {hugo_version}",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-    let mut translator_rows = Vec::new();
-    for copies in sizes {
-        let sample = generate(copies);
-        let articles = 3 * (copies + 1);
-        let runs = if articles > 500 { 3 } else { 7 };
-        let report = |scenario: &str, phases: Vec<Phases>| {
-            let files = phases[0].files;
-            let written = phases[0].written;
-            let total = median(phases.iter().map(|p| p.load + p.l10n + p.render + p.write).collect());
-            let col = |f: fn(&Phases) -> Duration| ms(median(phases.iter().map(f).collect()));
+    println!("load average at start: {}", load());
+    println!();
+    println!(
+        "| N per language | scenario | nashr s | Hugo s | Hugo/nashr | nashr pages/s | Hugo pages/s | nashr peak MiB | Hugo peak MiB | Hugo/nashr RSS | nashr files written | load |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let mut failures = 0;
+    let mut notes = Vec::new();
+    for n in sizes {
+        let (nashr, hugo, gen_secs) = corpus_dir(&repo, n);
+        if gen_secs > 0.0 {
+            notes.push(format!("N={n}: corpus generated in {gen_secs:.1} s"));
+        }
+        let nashr_out = nashr.join("public");
+        let hugo_out = hugo.join("public");
+        let nashr_args = ["build", "--root", "."];
+        let hugo_args = ["--quiet", "--source", ".", "--destination", "public"];
+        let row = |scenario: &str, a: &Run, b: &Run| {
+            let (pa, pb) = (html_pages(&nashr_out), html_pages(&hugo_out));
             println!(
-                "| {articles} | {files} | {scenario} | {} | {} | {} | {} | {} | {written} | {} |",
-                col(|p| p.load),
-                col(|p| p.l10n),
-                col(|p| p.render),
-                col(|p| p.write),
-                ms(total),
-                peak_rss_mib()
+                "| {n} | {scenario} | {:.2} | {:.2} | {:.1}× | {:.0} | {:.0} | {:.0} | {:.0} | {:.1}× | {} | {} |",
+                a.secs,
+                b.secs,
+                b.secs / a.secs.max(0.005),
+                pa as f64 / a.secs.max(0.005),
+                pb as f64 / b.secs.max(0.005),
+                a.rss_mib,
+                b.rss_mib,
+                b.rss_mib / a.rss_mib.max(0.1),
+                written(a),
+                load()
             );
         };
-        let cold: Vec<Phases> = (0..runs)
-            .map(|i| {
-                let out = sample.path(&format!("cold-{i}"));
-                build(sample.root(), &out)
-            })
-            .collect();
-        report("cold build", cold);
-        let out = sample.path("public");
-        build(sample.root(), &out);
-        report(
-            "nothing changed",
-            (0..runs).map(|_| build(sample.root(), &out)).collect(),
-        );
-        let catalog = "locales/fa/articles/acupuncture.ftl";
-        let original = sample.read(catalog);
-        let changed: Vec<Phases> = (0..runs)
-            .map(|i| {
-                sample.write(
-                    catalog,
-                    &original.replacen("intro-p1 = ", &format!("intro-p1 = ({i}) "), 1),
-                );
-                build(sample.root(), &out)
-            })
-            .collect();
-        report("one paragraph translated", changed);
-
-        // The translator's commands on the same project: stale detection (status, which also
-        // runs inside every build) and lint.
-        let time = |f: &dyn Fn()| {
-            median(
-                (0..runs)
-                    .map(|_| {
-                        let t = Instant::now();
-                        f();
-                        t.elapsed()
-                    })
-                    .collect(),
-            )
-        };
-        let trees = || {
-            let project = nashr_content::Project::load(sample.root()).expect("load");
-            nashr_check::tree::project_trees(&project).expect("trees")
-        };
-        let status = time(&|| {
-            nashr_check::status::status(&trees()).expect("status");
-        });
-        let lint = time(&|| {
-            nashr_check::lint::lint(&trees()).expect("lint");
-        });
-        translator_rows.push(format!("| {articles} | {} | {} |", ms(status), ms(lint)));
+        // Cold: empty output directories, no incremental state.
+        rm(&nashr_out);
+        rm(&nashr.join(".nashr"));
+        rm(&hugo_out);
+        rm(&hugo.join("resources"));
+        let a = timed(&nashr_bin, &nashr_args, &nashr);
+        let b = timed(&hugo_bin, &hugo_args, &hugo);
+        row("cold build", &a, &b);
+        let (summary, problems) = equivalence(&nashr_out, &hugo_out, n);
+        failures += problems;
+        notes.push(format!(
+            "N={n}: nashr {} HTML pages, Hugo {} HTML pages; {summary}",
+            html_pages(&nashr_out),
+            html_pages(&hugo_out)
+        ));
+        let a = timed(&nashr_bin, &nashr_args, &nashr);
+        let b = timed(&hugo_bin, &hugo_args, &hugo);
+        row("nothing changed", &a, &b);
+        if written(&a) != "0" {
+            failures += 1;
+            notes.push(format!("N={n}: a no-op rebuild wrote files: {}", a.output.trim()));
+        }
+        let round = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_secs() as usize);
+        edit_paragraph(&nashr, &hugo, round);
+        let a = timed(&nashr_bin, &nashr_args, &nashr);
+        let b = timed(&hugo_bin, &hugo_args, &hugo);
+        row("one fa paragraph", &a, &b);
+        edit_template(&nashr, &hugo, round);
+        let a = timed(&nashr_bin, &nashr_args, &nashr);
+        let b = timed(&hugo_bin, &hugo_args, &hugo);
+        row("article template", &a, &b);
     }
     println!();
-    println!("| articles | l10n status ms | l10n lint ms |");
-    println!("|---:|---:|---:|");
-    for row in translator_rows {
-        println!("{row}");
+    println!("load average at end: {}", load());
+    for note in notes {
+        println!("{note}");
     }
+    assert_eq!(
+        failures, 0,
+        "the two sites are not equivalent, or a no-op rebuild wrote files"
+    );
 }

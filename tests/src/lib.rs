@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 pub mod browser;
+pub mod corpus;
 pub mod smtp;
 pub mod wordpress;
 

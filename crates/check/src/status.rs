@@ -106,12 +106,26 @@ impl LocaleStatus {
 
 /// Computes the status of every tree, updating (and writing) each tree's lock file.
 pub fn status(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
+    with_locks(trees, status_with_lock)
+}
+
+/// Like [`status`] for trees that hold only some of the files
+/// ([`crate::tree::article_trees`]): the lock lines of the other files are kept.
+pub fn status_partial(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
+    with_locks(trees, status_of_pairs)
+}
+
+/// Runs `each` on every tree with its lock file loaded, and saves the lock.
+fn with_locks(
+    trees: &[LocaleTree],
+    each: fn(&LocaleTree, &mut Lock) -> LocaleStatus,
+) -> Result<Vec<LocaleStatus>, Error> {
     trees
         .iter()
         .map(|tree| {
             let path = tree.lock_path();
             let mut lock = Lock::load(&path)?;
-            let status = status_with_lock(tree, &mut lock);
+            let status = each(tree, &mut lock);
             lock.save(&path)?;
             Ok(status)
         })
@@ -120,18 +134,28 @@ pub fn status(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
 
 /// Computes one locale's status against `lock`, which it updates.
 pub fn status_with_lock(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
+    let status = status_of_pairs(tree, lock);
+    let reference_files = tree
+        .pairs
+        .iter()
+        .filter(|p| p.reference.is_some())
+        .map(|p| p.rel.clone())
+        .collect();
+    lock.retain_files(&reference_files);
+    status
+}
+
+fn status_of_pairs(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
+    use rayon::prelude::*;
+    // Parsing and fingerprinting, the costly part, in parallel; then the lock, in file order.
+    let prepared: Vec<Prepared> = tree.pairs.par_iter().map(prepare).collect();
     let mut files = Vec::new();
     let mut total = Counts::default();
-    let mut reference_files = BTreeSet::new();
-    for pair in &tree.pairs {
-        if pair.reference.is_some() {
-            reference_files.insert(pair.rel.clone());
-        }
-        let file = file_status(pair, lock);
+    for p in prepared {
+        let file = finish(p, lock);
         total.add(&file.counts);
         files.push(file);
     }
-    lock.retain_files(&reference_files);
     LocaleStatus {
         locale: tree.locale.clone(),
         lock_file: tree.shown_lock_path(),
@@ -140,7 +164,27 @@ pub fn status_with_lock(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
     }
 }
 
-fn file_status(pair: &Pair, lock: &mut Lock) -> FileStatus {
+/// A translated message of a file, ready to be compared with the lock.
+struct Present {
+    id: String,
+    words: usize,
+    source_fp: String,
+    translation_fp: String,
+    identical: bool,
+    /// Line of the translation, for stale reports.
+    line: Option<usize>,
+}
+
+/// One file's status without the lock: what is missing and obsolete, and the fingerprints of
+/// what is present.
+struct Prepared {
+    status: FileStatus,
+    present: Vec<Present>,
+    /// The source's ids, when the source parsed without errors (the lock forgets the others).
+    retain: Option<BTreeSet<String>>,
+}
+
+fn prepare(pair: &Pair) -> Prepared {
     let reference = pair.reference.as_ref().map(|f| f.parse());
     let l10n = pair.l10n.as_ref().map(|f| f.parse());
     let ref_entries = reference
@@ -168,6 +212,7 @@ fn file_status(pair: &Pair, lock: &mut Lock) -> FileStatus {
         lines: BTreeMap::new(),
     };
     let line = |text: &str, offset: usize| nashr_content::diag::line_col(text, offset).0;
+    let mut present = Vec::new();
     let c = &mut status.counts;
     for r in &ref_entries {
         let (id, r_offset) = (&r.id, r.offset);
@@ -184,21 +229,14 @@ fn file_status(pair: &Pair, lock: &mut Lock) -> FileStatus {
             continue;
         };
         let (source, translation) = (ftl::canonical(r), ftl::canonical(t));
-        match lock.observe(&pair.rel, id, &fingerprint(&source), &fingerprint(&translation)) {
-            Freshness::Stale => {
-                c.stale += 1;
-                c.stale_words += words;
-                status.stale_ids.push(id.clone());
-                if let Some(l) = &pair.l10n {
-                    status.lines.insert(id.clone(), line(&l.text, t.offset));
-                }
-            }
-            Freshness::Current if source == translation => {
-                c.identical += 1;
-                status.identical_ids.push(id.clone());
-            }
-            Freshness::Current => c.translated += 1,
-        }
+        present.push(Present {
+            id: id.clone(),
+            words,
+            source_fp: fingerprint(&source),
+            translation_fp: fingerprint(&translation),
+            identical: source == translation,
+            line: pair.l10n.as_ref().map(|l| line(&l.text, t.offset)),
+        });
     }
     for t in &l10n_entries {
         if !ref_ids.contains_key(t.id.as_str()) {
@@ -211,10 +249,43 @@ fn file_status(pair: &Pair, lock: &mut Lock) -> FileStatus {
     }
     // Forget removed messages, unless the source could not be read completely (a syntax
     // error hides messages that still exist).
-    if let Some(r) = &reference
-        && r.errors.is_empty()
-    {
-        lock.retain_ids(&pair.rel, &ref_ids.keys().map(|id| id.to_string()).collect());
+    let retain = reference
+        .as_ref()
+        .filter(|r| r.errors.is_empty())
+        .map(|_| ref_ids.keys().map(|id| id.to_string()).collect());
+    Prepared {
+        status,
+        present,
+        retain,
+    }
+}
+
+fn finish(prepared: Prepared, lock: &mut Lock) -> FileStatus {
+    let Prepared {
+        mut status,
+        present,
+        retain,
+    } = prepared;
+    for p in present {
+        let c = &mut status.counts;
+        match lock.observe(&status.rel, &p.id, &p.source_fp, &p.translation_fp) {
+            Freshness::Stale => {
+                c.stale += 1;
+                c.stale_words += p.words;
+                if let Some(l) = p.line {
+                    status.lines.insert(p.id.clone(), l);
+                }
+                status.stale_ids.push(p.id);
+            }
+            Freshness::Current if p.identical => {
+                c.identical += 1;
+                status.identical_ids.push(p.id);
+            }
+            Freshness::Current => c.translated += 1,
+        }
+    }
+    if let Some(ids) = retain {
+        lock.retain_ids(&status.rel, &ids);
     }
     status
 }

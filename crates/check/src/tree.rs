@@ -12,6 +12,7 @@ use nashr_content::{Error, Project};
 use unic_langid::LanguageIdentifier;
 
 use crate::ftl::FtlText;
+use nashr_l10n::sync::SourceCatalog;
 
 /// Name of the lock file kept in each translation directory.
 pub const LOCK_FILE: &str = "nashr-l10n.lock";
@@ -51,48 +52,72 @@ pub struct Pair {
 /// Pairs for every non-source locale of a project. The reference of an article catalog is
 /// computed from the article itself, so status is right even before `nashr l10n sync`.
 pub fn project_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
+    trees_of(project, &nashr_l10n::sync::source_catalogs(project)?, false)
+}
+
+/// [`project_trees`] from source catalogs already computed (`nashr_l10n::sync::source_catalogs`).
+pub fn project_trees_with(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleTree>, Error> {
+    trees_of(project, catalogs, false)
+}
+
+/// Pairs for the article catalogs of `project.articles` only (no UI files, no other
+/// catalogs): an incremental build checks the articles it renders again. Use
+/// [`crate::status::status_partial`] with them, which keeps the lock lines of every other file.
+pub fn article_trees(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleTree>, Error> {
+    trees_of(project, catalogs, true)
+}
+
+fn trees_of(project: &Project, catalogs: &[SourceCatalog], articles_only: bool) -> Result<Vec<LocaleTree>, Error> {
     let source = &project.config.site.source_locale;
     let locales_dir = project.locales_dir();
+    // The source catalog of every article, as `nashr l10n sync` would write it.
+    let computed: Vec<(String, FtlText)> = catalogs
+        .iter()
+        .map(|c| {
+            (
+                format!("articles/{}.ftl", c.slug),
+                FtlText::new(project.shown(&c.path), c.text.clone()),
+            )
+        })
+        .collect();
     let mut trees = Vec::new();
     for locale in project.config.site.locales.iter().filter(|l| *l != source) {
         let dir = locales_dir.join(locale);
         let mut refs: BTreeMap<String, FtlText> = BTreeMap::new();
         // UI files of the source locale (not its article catalogs).
-        for path in ftl_files(&locales_dir.join(source))? {
-            let rel = nashr_content::fs::relative_slash(&path, &locales_dir.join(source));
-            if !rel.starts_with("articles/") {
-                refs.insert(rel, read(project, &path)?);
+        if !articles_only {
+            for path in ftl_files(&locales_dir.join(source))? {
+                let rel = nashr_content::fs::relative_slash(&path, &locales_dir.join(source));
+                if !rel.starts_with("articles/") {
+                    refs.insert(rel, read(project, &path)?);
+                }
             }
         }
         // One catalog per article whose source language is not this locale, unless the
         // article is translated as a whole file (`index.<locale>.md`).
-        let mut own_articles = Vec::new();
-        for article in &project.articles {
+        let mut own_articles = std::collections::BTreeSet::new();
+        for (article, (rel, text)) in project.articles.iter().zip(&computed) {
             let lang = article.front().lang.as_deref().unwrap_or(source);
-            let rel = format!("articles/{}.ftl", article.slug);
-            if lang == locale {
-                own_articles.push(rel);
+            if lang == locale || article.translations.contains_key(locale.as_str()) {
+                own_articles.insert(rel.clone());
                 continue;
             }
-            if article.translations.contains_key(locale.as_str()) {
-                own_articles.push(rel);
-                continue;
-            }
-            let catalog = locales_dir.join(lang).join(&rel);
-            let previous = std::fs::read_to_string(&catalog).unwrap_or_default();
-            let segments = nashr_l10n::segment::segments(&article.doc, &nashr_l10n::catalog::entries(&previous));
-            let text = nashr_l10n::catalog::write_source_catalog(
-                &article.doc.path.display().to_string().replace('\\', "/"),
-                &article.slug,
-                &segments,
-            );
-            refs.insert(rel, FtlText::new(project.shown(&catalog), text));
+            refs.insert(rel.clone(), text.clone());
         }
         let mut l10n: BTreeMap<String, FtlText> = BTreeMap::new();
-        for path in ftl_files(&dir)? {
-            let rel = nashr_content::fs::relative_slash(&path, &dir);
-            if !own_articles.contains(&rel) {
-                l10n.insert(rel, read(project, &path)?);
+        if articles_only {
+            for rel in refs.keys() {
+                let path = dir.join(rel);
+                if path.is_file() {
+                    l10n.insert(rel.clone(), read(project, &path)?);
+                }
+            }
+        } else {
+            for path in ftl_files(&dir)? {
+                let rel = nashr_content::fs::relative_slash(&path, &dir);
+                if !own_articles.contains(&rel) {
+                    l10n.insert(rel, read(project, &path)?);
+                }
             }
         }
         trees.push(LocaleTree {

@@ -45,7 +45,19 @@ impl Project {
     /// Loads `nashr.toml` and every article; reports all input problems at once.
     pub fn load(root: &Path) -> Result<Project, Error> {
         let config = Config::load(root)?;
-        let articles = load_articles(root, &config)?;
+        let articles = load_articles(root, &config, None)?;
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+            articles,
+        })
+    }
+
+    /// Loads `nashr.toml` and only the articles whose slugs are in `only` (an incremental
+    /// build: the articles that changed). Their `@/` links are still checked against every
+    /// article directory.
+    pub fn load_only(root: &Path, config: Config, only: &std::collections::BTreeSet<String>) -> Result<Project, Error> {
+        let articles = load_articles(root, &config, Some(only))?;
         Ok(Project {
             root: root.to_path_buf(),
             config,
@@ -82,20 +94,12 @@ impl Project {
 /// Directories under `content/` that hold other things than articles.
 const RESERVED_DIRS: &[&str] = &["newsletters"];
 
-fn load_articles(root: &Path, config: &Config) -> Result<Vec<Article>, Error> {
-    let content_dir = root.join(&config.build.content_dir);
-    let entries = std::fs::read_dir(&content_dir).map_err(|e| Error::io(&content_dir, e))?;
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(&content_dir, e))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if entry.path().is_dir() && !name.starts_with('.') && !RESERVED_DIRS.contains(&name.as_ref()) {
-            dirs.push(entry.path());
-        }
-    }
-    dirs.sort();
-
+fn load_articles(
+    root: &Path,
+    config: &Config,
+    only: Option<&std::collections::BTreeSet<String>>,
+) -> Result<Vec<Article>, Error> {
+    let dirs = article_dirs(root, config)?;
     // Every article directory counts for links, even one whose own file has errors: a typo in
     // one article must not be reported again as a broken link in every article linking to it.
     let slugs: Vec<String> = dirs
@@ -103,10 +107,25 @@ fn load_articles(root: &Path, config: &Config) -> Result<Vec<Article>, Error> {
         .filter(|d| d.join("index.md").is_file())
         .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
+    let dirs: Vec<PathBuf> = match only {
+        Some(only) => dirs
+            .into_iter()
+            .filter(|d| {
+                d.file_name()
+                    .is_some_and(|n| only.contains(n.to_string_lossy().as_ref()))
+            })
+            .collect(),
+        None => dirs,
+    };
+    // Parsed in parallel, collected in directory order: errors come out in the same order
+    // whatever the number of threads.
+    use rayon::prelude::*;
+    let loaded: Vec<Result<Option<Article>, Vec<SourceError>>> =
+        dirs.par_iter().map(|dir| load_article(root, config, dir)).collect();
     let mut errors = Vec::new();
     let mut articles = Vec::new();
-    for dir in dirs {
-        match load_article(root, config, &dir) {
+    for result in loaded {
+        match result {
             Ok(Some(a)) => articles.push(a),
             Ok(None) => {}
             Err(mut e) => errors.append(&mut e),
@@ -118,6 +137,27 @@ fn load_articles(root: &Path, config: &Config) -> Result<Vec<Article>, Error> {
     } else {
         Err(Error::Input(errors))
     }
+}
+
+/// The article directories under `content/`, sorted (directories without `index.md` included:
+/// they may hold shared images).
+pub fn article_dirs(root: &Path, config: &Config) -> Result<Vec<PathBuf>, Error> {
+    let content_dir = root.join(&config.build.content_dir);
+    let entries = std::fs::read_dir(&content_dir).map_err(|e| Error::io(&content_dir, e))?;
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&content_dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type().is_ok_and(|t| t.is_dir())
+            && !name.starts_with('.')
+            && !RESERVED_DIRS.contains(&name.as_ref())
+        {
+            dirs.push(entry.path());
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
 }
 
 fn load_article(root: &Path, config: &Config, dir: &Path) -> Result<Option<Article>, Vec<SourceError>> {
@@ -286,7 +326,7 @@ fn check_links(articles: &[Article], slugs: &[String], errors: &mut Vec<SourceEr
         for doc in std::iter::once(&a.doc).chain(a.translations.values()) {
             for r in article::references(doc.body()) {
                 if let Some((slug, _)) = article::internal_link(&r.target)
-                    && !slugs.iter().any(|s| s == slug)
+                    && slugs.binary_search_by(|s| s.as_str().cmp(slug)).is_err()
                 {
                     let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
                     errors.push(

@@ -47,8 +47,8 @@ enum State {
     Text,
     /// A tag or declaration; `quote` is the open attribute-value quote; `name` the tag name.
     Tag {
-        quote: Option<char>,
-        name: String,
+        quote: Option<u8>,
+        name: TagName,
         name_done: bool,
     },
     Comment,
@@ -56,41 +56,177 @@ enum State {
     RawText(&'static str),
 }
 
+/// The start of a tag's name, enough to tell `script` and `style` from the rest without
+/// allocating.
+#[derive(Default)]
+struct TagName {
+    bytes: [u8; 6],
+    len: usize,
+}
+
+impl TagName {
+    fn push(&mut self, c: char) {
+        // Only the length matters past six bytes: no such name is `script` or `style`.
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            if self.len < self.bytes.len() {
+                self.bytes[self.len] = b;
+            }
+            self.len += 1;
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    fn is(&self, name: &str) -> bool {
+        self.len == name.len() && self.bytes[..self.len].eq_ignore_ascii_case(name.as_bytes())
+    }
+}
+
+/// Whether `text` has an isolation mark (U+2066–U+2069). `str::contains` with one `char`
+/// searches with memchr, much faster than a byte loop.
+fn has_isolates(text: &str) -> bool {
+    text.contains('\u{2068}') || text.contains('\u{2069}') || text.contains('\u{2066}') || text.contains('\u{2067}')
+}
+
+/// The byte offset of the first isolation mark at or after `from`.
+fn isolate_at(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 2 < b.len() {
+        match b[i..].iter().position(|&c| c == 0xE2) {
+            Some(p) => i += p,
+            None => return None,
+        }
+        if i + 2 < b.len() && b[i + 1] == 0x81 && (0xA6..=0xA9).contains(&b[i + 2]) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The last two output bytes (marks in `remove` left out) before `end`, for the `-->` and
+/// `/>` checks; `prev` are the ones before `start`. A non-ASCII byte counts as 0.
+fn tail(b: &[u8], end: usize, remove: &[usize], prev: (u8, u8), start: usize) -> (u8, u8) {
+    let mut out = [0u8; 2];
+    let mut n = 0;
+    let mut j = end;
+    let mut removed = remove.iter().rev().peekable();
+    while n < 2 {
+        if j <= start {
+            // Fill from the bytes before the run.
+            if n == 0 {
+                return prev;
+            }
+            out[1] = prev.0;
+            n = 2;
+            break;
+        }
+        if j >= 3 && removed.peek() == Some(&&(j - 3)) {
+            removed.next();
+            j -= 3;
+            continue;
+        }
+        let c = b[j - 1];
+        if c >= 0x80 {
+            // Part of a multibyte character: neither check can match across it.
+            out[n] = 0;
+            n += 1;
+            if n == 1 {
+                out[1] = 0;
+            }
+            return (out[0], out[1]);
+        }
+        out[n] = c;
+        n += 1;
+        j -= 1;
+    }
+    let _ = n;
+    (out[0], out[1])
+}
+
 /// [`Sink::Markup`]: removes isolation marks everywhere except from text content. Works on
 /// the HTML and XML nashr renders: text is escaped, so a raw `<` always opens a tag, a
 /// comment or a declaration; attribute values may contain a raw `>` inside quotes.
+///
+/// One pass over the bytes (every character that changes the state is ASCII); the output is
+/// built only when a mark has to go, which in rendered pages is rare: their marks are in
+/// text.
 pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
-    if !markup.contains(ISOLATES) {
+    if !has_isolates(markup) {
         return Cow::Borrowed(markup);
     }
-    let mut out = String::with_capacity(markup.len());
+    let b = markup.as_bytes();
+    // Byte offsets of the marks to remove (each three bytes long).
+    let mut remove: Vec<usize> = Vec::new();
     let mut state = State::Text;
-    for (i, c) in markup.char_indices() {
-        let rest = &markup[i..];
-        state = match state {
-            State::Text if c == '<' && rest.starts_with("<!--") => State::Comment,
-            State::Text if c == '<' => State::Tag {
+    // The last two bytes of the output so far (marks removed), for `-->` and `/>`.
+    let (mut last, mut before_last) = (0u8, 0u8);
+    let mut i = 0;
+    while i < b.len() {
+        // Jump over runs where only a `<`, `>`, quote or `-` can change anything: text (whose
+        // marks stay), quoted attribute values, the rest of a tag after its name, comments and
+        // script/style contents (whose marks go).
+        let stop: Option<&[u8]> = match &state {
+            State::Text if b[i] != b'<' => Some(b"<"),
+            State::Tag { quote: Some(q), .. } if b[i] != *q => Some(std::slice::from_ref(q)),
+            State::Tag {
                 quote: None,
-                name: String::new(),
+                name_done: true,
+                ..
+            } if !matches!(b[i], b'>' | b'"' | b'\'') => Some(b">\"'"),
+            State::Comment if b[i] != b'>' => Some(b">"),
+            State::RawText(_) if b[i] != b'<' => Some(b"<"),
+            _ => None,
+        };
+        if let Some(stop) = stop {
+            let next = match stop {
+                // One byte to look for: memchr (through `str::find`, which uses it).
+                [one] => markup[i..].find(char::from(*one)),
+                _ => b[i..].iter().position(|c| stop.contains(c)),
+            }
+            .map_or(b.len(), |p| i + p);
+            if !matches!(state, State::Text) {
+                let mut at = i;
+                while let Some(m) = isolate_at(&b[..next], at) {
+                    remove.push(m);
+                    at = m + 3;
+                }
+            }
+            (last, before_last) = tail(b, next, &remove, (last, before_last), i);
+            i = next;
+            continue;
+        }
+        let c = b[i];
+        let len = match c {
+            0x00..=0x7F => 1,
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        }
+        .min(b.len() - i);
+        let is_mark = len == 3 && c == 0xE2 && b[i + 1] == 0x81 && (0xA6..=0xA9).contains(&b[i + 2]);
+        let in_text = matches!(state, State::Text);
+        state = match state {
+            State::Text if c == b'<' && b[i..].starts_with(b"<!--") => State::Comment,
+            State::Text if c == b'<' => State::Tag {
+                quote: None,
+                name: TagName::default(),
                 name_done: false,
             },
-            State::Text => {
-                out.push(c);
-                continue;
-            }
+            State::Text => State::Text,
             State::Comment => {
-                if c == '>' && out.ends_with("--") {
-                    out.push(c);
-                    state = State::Text;
-                    continue;
+                if c == b'>' && last == b'-' && before_last == b'-' {
+                    State::Text
+                } else {
+                    State::Comment
                 }
-                State::Comment
             }
             State::RawText(name) => {
-                if c == '<' && starts_with_ignore_case(rest, &format!("</{name}")) {
+                if c == b'<' && starts_with_ignore_case(&markup[i..], &format!("</{name}")) {
                     State::Tag {
                         quote: None,
-                        name: String::new(),
+                        name: TagName::default(),
                         name_done: false,
                     }
                 } else {
@@ -111,26 +247,29 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
                 mut name,
                 mut name_done,
             } => match c {
-                '>' => {
-                    out.push(c);
-                    let self_closing = out.ends_with("/>");
-                    state = match name.to_ascii_lowercase().as_str() {
-                        "script" if !self_closing => State::RawText("script"),
-                        "style" if !self_closing => State::RawText("style"),
-                        _ => State::Text,
-                    };
-                    continue;
+                b'>' => {
+                    let self_closing = last == b'/';
+                    if self_closing {
+                        State::Text
+                    } else if name.is("script") {
+                        State::RawText("script")
+                    } else if name.is("style") {
+                        State::RawText("style")
+                    } else {
+                        State::Text
+                    }
                 }
-                '"' | '\'' => State::Tag {
+                b'"' | b'\'' => State::Tag {
                     quote: Some(c),
                     name,
                     name_done: true,
                 },
-                c => {
-                    if c.is_whitespace() || c == '/' && !name.is_empty() {
+                _ => {
+                    let ch = markup[i..].chars().next().unwrap_or(' ');
+                    if ch.is_whitespace() || ch == '/' && !name.is_empty() {
                         name_done = true;
-                    } else if !name_done && c != '<' {
-                        name.push(c);
+                    } else if !name_done && ch != '<' {
+                        name.push(ch);
                     }
                     State::Tag {
                         quote: None,
@@ -140,10 +279,28 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
                 }
             },
         };
-        if !ISOLATES.contains(&c) {
-            out.push(c);
+        if is_mark && !in_text {
+            remove.push(i);
+        } else {
+            // Only the last two output bytes matter, and only when they are ASCII.
+            before_last = if len == 1 { last } else { 0 };
+            last = if len == 1 { c } else { 0 };
+            if len > 1 {
+                before_last = 0;
+            }
         }
+        i += len;
     }
+    if remove.is_empty() {
+        return Cow::Borrowed(markup);
+    }
+    let mut out = String::with_capacity(markup.len());
+    let mut from = 0;
+    for r in remove {
+        out.push_str(&markup[from..r]);
+        from = r + 3;
+    }
+    out.push_str(&markup[from..]);
     Cow::Owned(out)
 }
 
@@ -153,7 +310,7 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 
 /// [`Sink::Value`]: removes isolation marks everywhere.
 pub fn strip_isolates(text: &str) -> Cow<'_, str> {
-    if text.contains(ISOLATES) {
+    if has_isolates(text) {
         Cow::Owned(text.replace(ISOLATES, ""))
     } else {
         Cow::Borrowed(text)
@@ -162,6 +319,168 @@ pub fn strip_isolates(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+
+    // The one-pass scanner above against the straightforward character-by-character scanner
+    // it replaced (kept here as the reference), on random markup made of the pieces that
+    // change its state.
+    mod reference {
+        use super::super::starts_with_ignore_case;
+        use std::borrow::Cow;
+        enum RefState {
+            Text,
+            /// A tag or declaration; `quote` is the open attribute-value quote; `name` the tag name.
+            Tag {
+                quote: Option<char>,
+                name: String,
+                name_done: bool,
+            },
+            Comment,
+            /// The contents of `<script>` or `<style>`, up to `</name`.
+            RawText(&'static str),
+        }
+
+        /// [`Sink::Markup`]: removes isolation marks everywhere except from text content. Works on
+        /// the HTML and XML nashr renders: text is escaped, so a raw `<` always opens a tag, a
+        /// comment or a declaration; attribute values may contain a raw `>` inside quotes.
+        fn reference(markup: &str) -> Cow<'_, str> {
+            if !markup.contains(super::ISOLATES) {
+                return Cow::Borrowed(markup);
+            }
+            let mut out = String::with_capacity(markup.len());
+            let mut state = RefState::Text;
+            for (i, c) in markup.char_indices() {
+                let rest = &markup[i..];
+                state = match state {
+                    RefState::Text if c == '<' && rest.starts_with("<!--") => RefState::Comment,
+                    RefState::Text if c == '<' => RefState::Tag {
+                        quote: None,
+                        name: String::new(),
+                        name_done: false,
+                    },
+                    RefState::Text => {
+                        out.push(c);
+                        continue;
+                    }
+                    RefState::Comment => {
+                        if c == '>' && out.ends_with("--") {
+                            out.push(c);
+                            state = RefState::Text;
+                            continue;
+                        }
+                        RefState::Comment
+                    }
+                    RefState::RawText(name) => {
+                        if c == '<' && starts_with_ignore_case(rest, &format!("</{name}")) {
+                            RefState::Tag {
+                                quote: None,
+                                name: String::new(),
+                                name_done: false,
+                            }
+                        } else {
+                            RefState::RawText(name)
+                        }
+                    }
+                    RefState::Tag {
+                        quote: Some(q),
+                        name,
+                        name_done,
+                    } => RefState::Tag {
+                        quote: (c != q).then_some(q),
+                        name,
+                        name_done,
+                    },
+                    RefState::Tag {
+                        quote: None,
+                        mut name,
+                        mut name_done,
+                    } => match c {
+                        '>' => {
+                            out.push(c);
+                            let self_closing = out.ends_with("/>");
+                            state = match name.to_ascii_lowercase().as_str() {
+                                "script" if !self_closing => RefState::RawText("script"),
+                                "style" if !self_closing => RefState::RawText("style"),
+                                _ => RefState::Text,
+                            };
+                            continue;
+                        }
+                        '"' | '\'' => RefState::Tag {
+                            quote: Some(c),
+                            name,
+                            name_done: true,
+                        },
+                        c => {
+                            if c.is_whitespace() || c == '/' && !name.is_empty() {
+                                name_done = true;
+                            } else if !name_done && c != '<' {
+                                name.push(c);
+                            }
+                            RefState::Tag {
+                                quote: None,
+                                name,
+                                name_done,
+                            }
+                        }
+                    },
+                };
+                if !super::ISOLATES.contains(&c) {
+                    out.push(c);
+                }
+            }
+            Cow::Owned(out)
+        }
+
+        pub(super) fn strip(markup: &str) -> Cow<'_, str> {
+            reference(markup)
+        }
+    }
+
+    #[test]
+    fn one_pass_scanner_matches_the_reference() {
+        const PIECES: &[&str] = &[
+            "<",
+            ">",
+            "\"",
+            "'",
+            "-",
+            "--",
+            "/",
+            " ",
+            "a",
+            "p",
+            "<!--",
+            "-->",
+            "<script>",
+            "</script>",
+            "<style>",
+            "</STYLE>",
+            "<a href=\"",
+            "\u{2068}",
+            "\u{2069}",
+            "\u{2066}",
+            "\u{2067}",
+            "ش",
+            "\u{200C}",
+            "/>",
+            "=",
+            "x",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            assert_eq!(strip_isolates_in_markup(&text), reference::strip(&text), "{text:?}");
+        }
+    }
     use super::*;
 
     const FSI: char = '\u{2068}';

@@ -103,12 +103,23 @@ impl Localizer {
     /// Loads and parses every `.ftl` file of every configured locale. Syntax errors and
     /// duplicate ids are reported together, each with its file, line and column.
     pub fn load(project: &Project) -> Result<Localizer, Error> {
+        Localizer::load_catalogs(project, None)
+    }
+
+    /// Like [`Localizer::load`], but reads only the article catalogs of `project.articles`
+    /// (an incremental build loads only the articles it renders again).
+    pub fn load_for_articles(project: &Project) -> Result<Localizer, Error> {
+        let slugs = project.articles.iter().map(|a| a.slug.clone()).collect();
+        Localizer::load_catalogs(project, Some(&slugs))
+    }
+
+    fn load_catalogs(project: &Project, only: Option<&BTreeSet<String>>) -> Result<Localizer, Error> {
         let config = &project.config;
         let mut errors = Vec::new();
         let mut locales = Vec::new();
         let warnings = Warnings::default();
         for code in &config.site.locales {
-            locales.push(load_locale(project, code, &warnings, &mut errors)?);
+            locales.push(load_locale(project, code, &warnings, &mut errors, only)?);
         }
         if !errors.is_empty() {
             return Err(Error::Input(errors));
@@ -285,7 +296,8 @@ impl Localizer {
         None
     }
 
-    /// The `(id, text)` pairs of an article's catalog in `locale`, in file order.
+    /// The `(id, text)` pairs of an article's catalog in `locale`, in file order; kept only for
+    /// the catalogs of source locales (ids are aligned against them), empty for the others.
     pub fn catalog_entries(&self, locale: &str, slug: &str) -> &[(String, String)] {
         self.locale(locale)
             .and_then(|l| l.articles.get(slug))
@@ -346,6 +358,7 @@ fn load_locale(
     code: &str,
     warnings: &Warnings,
     errors: &mut Vec<SourceError>,
+    only: Option<&BTreeSet<String>>,
 ) -> Result<LocaleData, Error> {
     let langid: LanguageIdentifier = code
         .parse()
@@ -360,27 +373,46 @@ fn load_locale(
     let format = Arc::new(format);
     let new_bundle = |langid: &LanguageIdentifier| new_bundle(langid, warnings);
     let dir = project.locales_dir().join(code);
-    let ui_files = read_ftl_dir(project, &dir, errors)?;
+    let ui_files = read_ftl_dir(project, &dir, errors, None)?;
     let mut ui = new_bundle(&langid);
     for file in &ui_files {
         add_checked(&mut ui, file, errors);
     }
+    let is_source =
+        code == config.site.source_locale || project.articles.iter().any(|a| a.front().lang.as_deref() == Some(code));
+    // One bundle per article catalog, built in parallel; duplicate-id errors collected in
+    // file order.
+    use rayon::prelude::*;
+    let files = read_ftl_dir(project, &dir.join("articles"), errors, only)?;
+    let built: Vec<(String, ArticleCatalog, Vec<SourceError>)> = files
+        .into_par_iter()
+        .map(|file| {
+            let slug = file
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut errs = Vec::new();
+            let mut bundle = new_bundle(&langid);
+            add_checked(&mut bundle, &file, &mut errs);
+            // UI resources after the article's own: terms such as `-clinic-name` become usable in
+            // segments, and an article id never loses to a UI id.
+            for ui_file in &ui_files {
+                let _ = bundle.add_resource(ui_file.resource.clone());
+            }
+            // Ids are aligned against the catalogs of source locales only.
+            let entries = if is_source {
+                crate::catalog::entries(&file.source)
+            } else {
+                Vec::new()
+            };
+            (slug, ArticleCatalog { file, entries, bundle }, errs)
+        })
+        .collect();
     let mut articles = BTreeMap::new();
-    for file in read_ftl_dir(project, &dir.join("articles"), errors)? {
-        let slug = file
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut bundle = new_bundle(&langid);
-        add_checked(&mut bundle, &file, errors);
-        // UI resources after the article's own: terms such as `-clinic-name` become usable in
-        // segments, and an article id never loses to a UI id.
-        for ui_file in &ui_files {
-            let _ = bundle.add_resource(ui_file.resource.clone());
-        }
-        let entries = crate::catalog::entries(&file.source);
-        articles.insert(slug, ArticleCatalog { file, entries, bundle });
+    for (slug, catalog, mut errs) in built {
+        errors.append(&mut errs);
+        articles.insert(slug, catalog);
     }
     let rtl = langid.character_direction() == CharacterDirection::RTL;
     Ok(LocaleData {
@@ -394,17 +426,48 @@ fn load_locale(
     })
 }
 
-fn read_ftl_dir(project: &Project, dir: &Path, errors: &mut Vec<SourceError>) -> Result<Vec<FtlFile>, Error> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(Vec::new());
+fn read_ftl_dir(
+    project: &Project,
+    dir: &Path,
+    errors: &mut Vec<SourceError>,
+    only: Option<&BTreeSet<String>>,
+) -> Result<Vec<FtlFile>, Error> {
+    use rayon::prelude::*;
+    let paths: Vec<PathBuf> = match only {
+        // Only these catalogs: no directory listing.
+        Some(only) => only
+            .iter()
+            .map(|slug| dir.join(format!("{slug}.ftl")))
+            .filter(|p| p.is_file())
+            .collect(),
+        None => {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return Ok(Vec::new());
+            };
+            let mut paths: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "ftl") && p.is_file())
+                .collect();
+            paths.sort();
+            paths
+        }
     };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "ftl") && p.is_file())
-        .collect();
-    paths.sort();
-    let mut files = Vec::new();
-    for path in paths {
+    // Read and parsed in parallel; errors kept in file order.
+    let parsed: Vec<Result<(FtlFile, Vec<SourceError>), Error>> =
+        paths.par_iter().map(|path| read_ftl(project, path)).collect();
+    let mut files = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        let (file, mut errs) = p?;
+        errors.append(&mut errs);
+        files.push(file);
+    }
+    Ok(files)
+}
+
+fn read_ftl(project: &Project, path: &Path) -> Result<(FtlFile, Vec<SourceError>), Error> {
+    let mut errors = Vec::new();
+    {
+        let path = path.to_path_buf();
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let shown = project.shown(&path);
         let source: Arc<str> = Arc::from(text.as_str());
@@ -431,13 +494,15 @@ fn read_ftl_dir(project: &Project, dir: &Path, errors: &mut Vec<SourceError>) ->
                 r
             }
         };
-        files.push(FtlFile {
-            path: shown,
-            source,
-            resource: Arc::new(resource),
-        });
+        Ok((
+            FtlFile {
+                path: shown,
+                source,
+                resource: Arc::new(resource),
+            },
+            errors,
+        ))
     }
-    Ok(files)
 }
 
 /// Start of the entry containing byte `pos`: the nearest line above it that is not indented

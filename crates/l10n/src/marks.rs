@@ -136,7 +136,9 @@ pub fn collect<R>(f: impl FnOnce() -> R) -> (R, Vec<Mark>) {
     (result, marks.unwrap_or_default())
 }
 
-fn collecting() -> bool {
+/// Whether [`collect`] is running on this thread (a cache of formatted messages must not
+/// answer then, or the marks of every page after the first would be lost).
+pub fn collecting() -> bool {
     COLLECTOR.with(|c| c.borrow().is_some())
 }
 
@@ -176,9 +178,9 @@ impl Localizer {
     /// [`Localizer::localize`] with translation marks: every missing, stale or fallback
     /// segment of the body is wrapped in a marked `<span>`, and every marked segment (body
     /// and front matter) is returned.
-    pub fn localize_marked(&self, article: &Article, locale: &str) -> (LocalizedArticle, Vec<Mark>) {
+    pub fn localize_marked(&self, article: &Article, locale: &str, segs: &[Segment]) -> (LocalizedArticle, Vec<Mark>) {
         let mut marks = Vec::new();
-        let localized = self.localize_with(article, locale, Some(&mut marks));
+        let localized = self.localize_with(article, locale, segs, Some(&mut marks));
         (localized, marks)
     }
 

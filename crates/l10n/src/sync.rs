@@ -26,38 +26,101 @@ impl SyncReport {
 /// Brings every source catalog up to date with its article. With `check`, writes nothing and
 /// only reports what is out of date (for CI).
 pub fn sync(project: &Project, check: bool) -> Result<SyncReport, Error> {
-    let mut report = SyncReport::default();
+    sync_with(project, &source_catalogs(project)?, check)
+}
+
+/// [`sync`] from catalogs already computed by [`source_catalogs`] (a build computes them once
+/// for this check and for stale detection).
+pub fn sync_with(project: &Project, catalogs: &[SourceCatalog], check: bool) -> Result<SyncReport, Error> {
+    let (mut report, expected) = sync_catalogs(project, catalogs, check)?;
+    remove_orphans(project, check, &expected, &mut report)?;
+    Ok(report)
+}
+
+/// Like [`sync`] with `check`, for the articles of `project` only: an incremental build,
+/// which loads only the articles it renders again, checks their catalogs (not whether other
+/// catalogs are orphaned).
+pub fn check_articles(project: &Project, catalogs: &[SourceCatalog]) -> Result<SyncReport, Error> {
+    Ok(sync_catalogs(project, catalogs, true)?.0)
+}
+
+/// An article's source catalog as `nashr l10n sync` writes it, and the file as it is now.
+#[derive(Debug, Clone)]
+pub struct SourceCatalog {
+    pub slug: String,
+    /// `locales/<source>/articles/<slug>.ftl` (absolute).
+    pub path: PathBuf,
+    /// What the file should hold.
+    pub text: String,
+    /// Whether the file holds exactly that.
+    pub up_to_date: bool,
+}
+
+/// The source catalog of every article of `project`, computed in parallel (ids aligned with
+/// the catalog on disk, as `sync` does).
+pub fn source_catalogs(project: &Project) -> Result<Vec<SourceCatalog>, Error> {
+    use rayon::prelude::*;
     let source = &project.config.site.source_locale;
+    project
+        .articles
+        .par_iter()
+        .map(|article| {
+            let lang = article.front().lang.as_deref().unwrap_or(source);
+            let path = project
+                .locales_dir()
+                .join(lang)
+                .join("articles")
+                .join(format!("{}.ftl", article.slug));
+            let on_disk = match std::fs::read_to_string(&path) {
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(Error::io(&path, e)),
+            };
+            let previous = on_disk.as_deref().map(catalog::entries).unwrap_or_default();
+            let segs = segments(&article.doc, &previous);
+            let text = catalog::write_source_catalog(
+                &article.doc.path.display().to_string().replace('\\', "/"),
+                &article.slug,
+                &segs,
+            );
+            Ok(SourceCatalog {
+                slug: article.slug.clone(),
+                up_to_date: on_disk.as_deref() == Some(text.as_str()),
+                path,
+                text,
+            })
+        })
+        .collect()
+}
+
+fn sync_catalogs(
+    project: &Project,
+    catalogs: &[SourceCatalog],
+    check: bool,
+) -> Result<(SyncReport, std::collections::BTreeSet<PathBuf>), Error> {
+    let mut report = SyncReport::default();
     let mut expected = std::collections::BTreeSet::new();
-    for article in &project.articles {
-        let lang = article.front().lang.as_deref().unwrap_or(source);
-        let path = project
-            .locales_dir()
-            .join(lang)
-            .join("articles")
-            .join(format!("{}.ftl", article.slug));
-        expected.insert(path.clone());
-        let previous = match std::fs::read_to_string(&path) {
-            Ok(text) => catalog::entries(&text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        let segs = segments(&article.doc, &previous);
-        let text = catalog::write_source_catalog(
-            &article.doc.path.display().to_string().replace('\\', "/"),
-            &article.slug,
-            &segs,
-        );
-        let current = std::fs::read(&path).ok();
-        if current.as_deref() == Some(text.as_bytes()) {
+    for c in catalogs {
+        expected.insert(c.path.clone());
+        if c.up_to_date {
             report.unchanged += 1;
             continue;
         }
         if !check {
-            nashr_content::fs::write_if_changed(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
+            nashr_content::fs::write_if_changed(&c.path, c.text.as_bytes()).map_err(|e| Error::io(&c.path, e))?;
         }
-        report.changed.push(project.shown(&path));
+        report.changed.push(project.shown(&c.path));
     }
+    Ok((report, expected))
+}
+
+fn remove_orphans(
+    project: &Project,
+    check: bool,
+    expected: &std::collections::BTreeSet<PathBuf>,
+    report: &mut SyncReport,
+) -> Result<(), Error> {
+    let source = &project.config.site.source_locale;
     // Catalogs of deleted articles, in every locale that is some article's source.
     let mut sources: std::collections::BTreeSet<&str> = project
         .articles
@@ -82,5 +145,5 @@ pub fn sync(project: &Project, check: bool) -> Result<SyncReport, Error> {
             report.removed.push(project.shown(&path));
         }
     }
-    Ok(report)
+    Ok(())
 }

@@ -48,19 +48,25 @@ impl Localizer {
 
     /// `article` in `locale`.
     pub fn localize(&self, article: &Article, locale: &str) -> LocalizedArticle {
-        self.localize_with(article, locale, None)
+        self.localize_segments(article, locale, &self.article_segments(article))
     }
 
-    /// [`Localizer::localize`], recording translation marks when `marks` is given (see
-    /// [`crate::marks`]).
+    /// `article` in `locale`, given its segments ([`Localizer::article_segments`]): a caller
+    /// rendering several locales extracts and aligns them once.
+    pub fn localize_segments(&self, article: &Article, locale: &str, segs: &[Segment]) -> LocalizedArticle {
+        self.localize_with(article, locale, segs, None)
+    }
+
+    /// [`Localizer::localize_segments`], recording translation marks when `marks` is given
+    /// (see [`crate::marks`]).
     pub(crate) fn localize_with(
         &self,
         article: &Article,
         locale: &str,
+        segs: &[Segment],
         mut marks: Option<&mut Vec<crate::marks::Mark>>,
     ) -> LocalizedArticle {
         let source_locale = self.article_locale(article);
-        let segs = self.article_segments(article);
         let heading_ids: Vec<String> = segs
             .iter()
             .filter(|s| s.kind == SegmentKind::Heading)
@@ -116,7 +122,7 @@ impl Localizer {
         let body_src = article.doc.body();
         let mut body = String::with_capacity(body_src.len() * 2);
         let mut pos = 0;
-        for seg in &segs {
+        for seg in segs {
             let text = translated(seg);
             match (seg.kind, &seg.range) {
                 (SegmentKind::Field(f), _) => {

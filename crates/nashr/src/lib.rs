@@ -75,6 +75,9 @@ struct BuildArgs {
     /// Output directory (default: `output_dir` from nashr.toml, normally public/).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Render everything, not only what changed since the last build (.nashr/build-state.json).
+    #[arg(long)]
+    full: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -273,7 +276,50 @@ impl Ui<'_> {
 
 fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result<u8, Error> {
     let started = Instant::now();
-    let project = Project::load(root)?;
+    let config = nashr_content::Config::load(root)?;
+    let out_dir = match &args.out {
+        Some(dir) if dir.is_absolute() => dir.clone(),
+        Some(dir) => std::env::current_dir()
+            .map(|c| c.join(dir))
+            .unwrap_or_else(|_| dir.clone()),
+        None => root.join(&config.build.output_dir),
+    };
+    let options = nashr_render::BuildOptions {
+        out_dir: out_dir.clone(),
+        render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
+        state: Some(root.join(nashr_render::incremental::STATE_FILE)),
+    };
+    let plan = if sync_first || args.full {
+        nashr_render::incremental::Plan::Full("asked for".into())
+    } else {
+        nashr_render::incremental::plan(root, &config, &options)?
+    };
+    let shown_out = out_dir.strip_prefix(root).unwrap_or(&out_dir).to_path_buf();
+    let phase = |name: &str| {
+        tracing::debug!(
+            "build: {name} done at {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        )
+    };
+    phase("plan");
+    let (project, partial) = match &plan {
+        nashr_render::incremental::Plan::Nothing { articles } => {
+            ui.info(format!(
+                "built {articles} article{} in {} locale{}: nothing changed since the last build, 0 files written in {} ({:.2} s)",
+                plural(*articles),
+                config.site.locales.len(),
+                plural(config.site.locales.len()),
+                shown_out.display(),
+                started.elapsed().as_secs_f64()
+            ));
+            return Ok(0);
+        }
+        nashr_render::incremental::Plan::Changed { articles, .. } => {
+            (Project::load_only(root, config, articles)?, true)
+        }
+        nashr_render::incremental::Plan::Full(_) => (Project::load(root)?, false),
+    };
+    phase("load articles");
     if sync_first {
         let report = nashr_l10n::sync::sync(&project, false)?;
         for p in &report.changed {
@@ -285,13 +331,38 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         for p in &report.removed {
             ui.info(format!("removed {}", p.display()));
         }
-    } else if let Ok(report) = nashr_l10n::sync::sync(&project, true)
-        && !report.is_clean()
-    {
-        ui.warn("translation catalogs are out of date with the articles; run `nashr l10n sync`");
     }
-    let mut l10n = Localizer::load(&project)?;
-    for locale in nashr_check::status::status(&nashr_check::tree::project_trees(&project)?)? {
+    let catalogs = nashr_l10n::sync::source_catalogs(&project)?;
+    if !sync_first {
+        let check = if partial {
+            nashr_l10n::sync::check_articles(&project, &catalogs)
+        } else {
+            nashr_l10n::sync::sync_with(&project, &catalogs, true)
+        };
+        if let Ok(report) = check
+            && !report.is_clean()
+        {
+            ui.warn("translation catalogs are out of date with the articles; run `nashr l10n sync`");
+        }
+    }
+    phase("catalog check");
+    // Stale detection first, so its copies of every catalog are gone before the Localizer
+    // parses them (peak memory).
+    let statuses = if partial {
+        nashr_check::status::status_partial(&nashr_check::tree::article_trees(&project, &catalogs)?)?
+    } else {
+        nashr_check::status::status(&nashr_check::tree::project_trees_with(&project, &catalogs)?)?
+    };
+    // The computed catalogs served the check and stale detection; rendering aligns ids
+    // against the catalogs the Localizer holds.
+    drop(catalogs);
+    let mut l10n = if partial {
+        Localizer::load_for_articles(&project)?
+    } else {
+        Localizer::load(&project)?
+    };
+    phase("translations and stale detection");
+    for locale in statuses {
         let stale: Vec<_> = locale.stale().collect();
         if !stale.is_empty() {
             ui.info(format!(
@@ -305,13 +376,6 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         l10n.set_stale(&locale.locale, stale);
     }
     let l10n = std::sync::Arc::new(l10n);
-    let out_dir = match &args.out {
-        Some(dir) if dir.is_absolute() => dir.clone(),
-        Some(dir) => std::env::current_dir()
-            .map(|c| c.join(dir))
-            .unwrap_or_else(|_| dir.clone()),
-        None => project.output_dir(),
-    };
     let bar = if ui.interactive && !ui.quiet {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -324,10 +388,6 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
     } else {
         None
     };
-    let options = nashr_render::BuildOptions {
-        out_dir: out_dir.clone(),
-        now: jiff::Timestamp::now(),
-    };
     let progress = |phase: &str, done: usize, total: usize| {
         if let Some(bar) = &bar {
             if done == 1 {
@@ -337,17 +397,22 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
             bar.set_position(done as u64);
         }
     };
-    let report = nashr_render::build(&project, &l10n, &options, &progress);
+    let report = match &plan {
+        nashr_render::incremental::Plan::Changed { state, .. } => {
+            nashr_render::incremental::build_changed(&project, &l10n, &options, state, &progress)
+        }
+        _ => nashr_render::build(&project, &l10n, &options, &progress),
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    phase("render and write");
     let report = report?;
     for w in report.warnings.iter().cloned().chain(l10n.warnings()) {
         ui.warn(w);
     }
-    let shown_out = project.shown(&out_dir);
     ui.info(format!(
-        "built {} article{} in {} locale{}: {} files written, {} unchanged, {} removed in {} ({:.2} s)",
+        "built {} article{} in {} locale{}: {} files written, {} unchanged, {} removed in {} ({}{:.2} s)",
         report.articles,
         plural(report.articles),
         report.locales,
@@ -356,6 +421,11 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         report.unchanged,
         report.removed.len(),
         shown_out.display(),
+        if partial {
+            format!("{} pages rendered again, ", report.rendered)
+        } else {
+            String::new()
+        },
         started.elapsed().as_secs_f64()
     ));
     for (locale, n) in l10n.fallback_counts() {

@@ -1,29 +1,52 @@
 //! Stage 3 of nashr: render the project into a static site.
 //!
-//! [`build`] renders every article in every locale, the per-locale index (paginated), tag
-//! pages and Atom feed, the sitemap with hreflang alternates and the language-choice root page,
-//! all in memory; then it writes the files that changed, atomically, and removes the files a
-//! previous build wrote that are no longer produced.
+//! Every article in every locale, the per-locale index (paginated), tag pages and Atom feed,
+//! the sitemap with hreflang alternates and the language-choice root page are rendered **in
+//! parallel** (rayon; one task per article renders it in every locale) and each file is handed
+//! to an [`OutputSink`] as soon as it is rendered, so memory does not grow with the site.
+//!
+//! # The API
+//!
+//! - [`render_to`]: renders the whole site into any [`OutputSink`]. This is the one rendering
+//!   code path; everything below calls it.
+//! - [`render`]: the same into memory ([`MemorySink`]), returning every file sorted by path
+//!   (a preview server, tests).
+//! - [`build`]: a full build into a directory through a [`DiskSink`] (write-if-changed,
+//!   atomic, all or nothing), pruning what the previous build wrote and no longer produces,
+//!   and recording the incremental state when [`BuildOptions::state`] names a file.
+//! - [`incremental`]: a later build that re-renders only what changed since ([`incremental::plan`],
+//!   then [`incremental::build_changed`] on a project holding only the affected articles).
+//!
+//! Everything that changes *what* is rendered is in [`RenderOptions`] (one struct: a new
+//! option is one field); [`BuildOptions`] adds where it goes.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), nashr_content::Error> {
 //! use std::sync::Arc;
 //! let project = nashr_content::Project::load(std::path::Path::new("."))?;
 //! let l10n = Arc::new(nashr_l10n::Localizer::load(&project)?);
-//! let options = nashr_render::BuildOptions { out_dir: project.output_dir(), now: jiff::Timestamp::now() };
+//! let render = nashr_render::RenderOptions::at(jiff::Timestamp::now());
+//! // In memory, e.g. for a preview server:
+//! let site = nashr_render::render(&project, &l10n, &render, &|_, _, _| {})?;
+//! println!("{} files", site.outputs.len());
+//! // Or to disk:
+//! let options = nashr_render::BuildOptions { out_dir: project.output_dir(), render, state: None };
 //! let report = nashr_render::build(&project, &l10n, &options, &|_, _, _| {})?;
 //! println!("{} files written", report.written.len());
 //! # Ok(()) }
 //! ```
 
+pub mod incremental;
 pub mod markdown;
 pub mod marks;
 mod site;
 pub mod templates;
 
 use std::collections::BTreeSet;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use nashr_content::{Error, Project};
 use nashr_l10n::Localizer;
@@ -34,10 +57,138 @@ pub use site::Output;
 /// build removes only files nashr itself created.
 pub const MANIFEST: &str = ".nashr-manifest";
 
-pub struct BuildOptions {
-    pub out_dir: PathBuf,
+/// Where rendered files go. Called from the rendering threads, once per file, as soon as the
+/// file is rendered; `path` is relative to the site root, with `/` (`fa/slug/index.html`).
+pub trait OutputSink: Sync {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> std::io::Result<()>;
+}
+
+/// Keeps every file in memory.
+#[derive(Default)]
+pub struct MemorySink {
+    outputs: Mutex<Vec<Output>>,
+}
+
+impl MemorySink {
+    pub fn new() -> MemorySink {
+        MemorySink::default()
+    }
+
+    /// The files received, sorted by path.
+    pub fn into_outputs(self) -> Vec<Output> {
+        let mut outputs = self.outputs.into_inner().unwrap_or_else(|e| e.into_inner());
+        outputs.sort_by(|a, b| a.path.cmp(&b.path));
+        outputs
+    }
+}
+
+impl OutputSink for MemorySink {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> std::io::Result<()> {
+        self.outputs
+            .lock()
+            .map_err(|_| std::io::Error::other("a rendering thread panicked"))?
+            .push(Output {
+                path: path.to_string(),
+                bytes,
+            });
+        Ok(())
+    }
+}
+
+/// Writes into a directory, only files whose bytes differ from what is there. Each changed
+/// file is written at once to a temporary file next to its destination; [`DiskSink::commit`]
+/// renames them all into place. Dropped without a commit (a failed build), it removes the
+/// temporary files: a build that fails changes nothing, and a reader never sees half a file.
+pub struct DiskSink {
+    out_dir: PathBuf,
+    staged: Mutex<Vec<(String, tempfile::TempPath)>>,
+    unchanged: AtomicUsize,
+    produced: Mutex<Vec<String>>,
+}
+
+impl DiskSink {
+    pub fn new(out_dir: &Path) -> DiskSink {
+        DiskSink {
+            out_dir: out_dir.to_path_buf(),
+            staged: Mutex::default(),
+            unchanged: AtomicUsize::new(0),
+            produced: Mutex::default(),
+        }
+    }
+
+    /// Moves every changed file into place; returns the paths written (sorted) and the number
+    /// of files that already had the right bytes.
+    pub fn commit(self) -> Result<(Vec<String>, usize), Error> {
+        let mut staged = self.staged.into_inner().unwrap_or_else(|e| e.into_inner());
+        staged.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut written = Vec::with_capacity(staged.len());
+        for (rel, tmp) in staged {
+            let path = self.out_dir.join(&rel);
+            tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+            written.push(rel);
+        }
+        Ok((written, self.unchanged.load(Ordering::Relaxed)))
+    }
+
+    /// Every path put so far (written or unchanged), in no particular order.
+    pub fn produced(&self) -> Vec<String> {
+        self.produced.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+}
+
+impl OutputSink for DiskSink {
+    fn put(&self, rel: &str, bytes: Vec<u8>) -> std::io::Result<()> {
+        if rel.split('/').any(|p| p == ".." || p.is_empty()) {
+            return Err(std::io::Error::other(format!("`{rel}` is not a path inside the site")));
+        }
+        if let Ok(mut p) = self.produced.lock() {
+            p.push(rel.to_string());
+        }
+        let path = self.out_dir.join(rel);
+        if let Ok(existing) = std::fs::read(&path)
+            && existing == bytes
+        {
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(&self.out_dir);
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        // No fsync: the rename guarantees a reader sees the old file or the new one, and
+        // outputs can be rebuilt after a power cut (syncing made writing ten times slower).
+        tmp.write_all(&bytes)?;
+        self.staged
+            .lock()
+            .map_err(|_| std::io::Error::other("a rendering thread panicked"))?
+            .push((rel.to_string(), tmp.into_temp_path()));
+        Ok(())
+    }
+}
+
+/// What changes the rendered site.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
     /// Articles scheduled after this instant are left out.
     pub now: jiff::Timestamp,
+    /// Translation marks for the preview (`nashr serve`): missing, stale and fallback
+    /// segments wrapped in marked `<span>`s, and every page's marks in [`Rendered::marks`].
+    /// Off, the output is exactly what `nashr build` writes.
+    pub marks: bool,
+}
+
+impl RenderOptions {
+    /// What `nashr build` renders: the site as of `now`, without marks.
+    pub fn at(now: jiff::Timestamp) -> RenderOptions {
+        RenderOptions { now, marks: false }
+    }
+}
+
+pub struct BuildOptions {
+    pub out_dir: PathBuf,
+    pub render: RenderOptions,
+    /// Where the incremental state is recorded (`.nashr/build-state.json`); `None` records
+    /// nothing, and every build is a full one.
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -50,25 +201,20 @@ pub struct BuildReport {
     pub removed: Vec<String>,
     pub articles: usize,
     pub locales: usize,
+    /// Pages rendered (an incremental build renders only what an edit affects).
+    pub rendered: usize,
     pub warnings: Vec<String>,
+    /// Why this was a full build, when it was not incremental.
+    pub full_because: Option<String>,
 }
 
-/// Called as work completes: `(phase, done, total)`, the phase being "rendering" or "writing".
-pub type Progress<'a> = dyn Fn(&str, usize, usize) + 'a;
-
-/// How to render, for [`render_with`].
-#[derive(Debug, Clone, Copy)]
-pub struct RenderOptions {
-    /// Articles scheduled after this instant are left out.
-    pub now: jiff::Timestamp,
-    /// Translation marks for the preview (`nashr serve`): missing, stale and fallback
-    /// segments wrapped in marked `<span>`s, and every page's marks in [`Rendered::marks`].
-    /// Off, the output is exactly what `nashr build` writes.
-    pub marks: bool,
-}
+/// Called as work completes: `(phase, done, total)`, the phase being "rendering" (articles)
+/// or "listings". Called from the rendering threads.
+pub type Progress<'a> = dyn Fn(&str, usize, usize) + Sync + 'a;
 
 /// The whole site, rendered in memory.
 pub struct Rendered {
+    /// Every file, sorted by path.
     pub outputs: Vec<Output>,
     /// With [`RenderOptions::marks`]: the translation marks of each page, by output path.
     pub marks: std::collections::BTreeMap<String, Vec<marks::Mark>>,
@@ -78,68 +224,134 @@ pub struct Rendered {
     pub warnings: Vec<String>,
 }
 
-/// Renders the whole site in memory; nothing is written.
-pub fn render(
-    project: &Project,
-    l10n: &Arc<Localizer>,
-    now: jiff::Timestamp,
-    progress: &Progress<'_>,
-) -> Result<Rendered, Error> {
-    render_with(project, l10n, &RenderOptions { now, marks: false }, progress)
+/// What [`render_to`] did.
+#[derive(Debug, Clone)]
+pub struct RenderReport {
+    pub articles: usize,
+    pub rendered: usize,
+    pub warnings: Vec<String>,
+    /// With [`RenderOptions::marks`]: the translation marks of each page, by output path.
+    pub marks: std::collections::BTreeMap<String, Vec<marks::Mark>>,
 }
 
-/// [`render`] with options.
-pub fn render_with(
+/// Renders the whole site into `sink`. On an input error some files may already have been
+/// handed to the sink; the error lists every problem, sorted by location.
+pub fn render_to(
+    project: &Project,
+    l10n: &Arc<Localizer>,
+    options: &RenderOptions,
+    sink: &dyn OutputSink,
+    progress: &Progress<'_>,
+) -> Result<RenderReport, Error> {
+    let renderer = site::SiteRenderer::new(project, l10n.clone(), options.now, options.marks)?;
+    let done = full(&renderer, sink, progress)?;
+    Ok(RenderReport {
+        articles: done.articles.len(),
+        rendered: done.rendered,
+        warnings: renderer.warnings(),
+        marks: renderer.marks.into_pages(),
+    })
+}
+
+fn full(
+    renderer: &site::SiteRenderer,
+    sink: &dyn OutputSink,
+    progress: &Progress<'_>,
+) -> Result<site::SiteDone, Error> {
+    let prior = Default::default();
+    let scope = site::Scope {
+        live: renderer.live_articles().iter().map(|a| a.slug.clone()).collect(),
+        prior_cards: &prior,
+        prior_listings: None,
+        prior_outputs: BTreeSet::new(),
+    };
+    renderer.render_site(&scope, sink, progress)
+}
+
+/// Renders the whole site in memory; nothing is written.
+pub fn render(
     project: &Project,
     l10n: &Arc<Localizer>,
     options: &RenderOptions,
     progress: &Progress<'_>,
 ) -> Result<Rendered, Error> {
-    let renderer = site::SiteRenderer::new(project, l10n.clone(), options.now, options.marks)?;
-    let outputs = renderer.render_all(progress)?;
-    let articles = renderer.article_count();
-    let warnings = renderer.warnings();
+    let sink = MemorySink::new();
+    let report = render_to(project, l10n, options, &sink, progress)?;
     Ok(Rendered {
-        outputs,
-        marks: renderer.marks.into_pages(),
-        articles,
-        warnings,
+        outputs: sink.into_outputs(),
+        marks: report.marks,
+        articles: report.articles,
+        warnings: report.warnings,
     })
 }
 
-/// Renders the site and writes it to `options.out_dir`.
+/// Renders the whole site and writes it to `options.out_dir`: only files whose bytes changed,
+/// all or nothing; then removes what the previous build wrote and this one did not, and
+/// records the incremental state (when `options.state` is set).
 pub fn build(
     project: &Project,
     l10n: &Arc<Localizer>,
     options: &BuildOptions,
     progress: &Progress<'_>,
 ) -> Result<BuildReport, Error> {
-    let rendered = render(project, l10n, options.now, progress)?;
-    let mut report = write_outputs(&options.out_dir, &rendered.outputs, progress)?;
-    report.articles = rendered.articles;
-    report.locales = project.config.site.locales.len();
-    report.warnings = rendered.warnings;
-    Ok(report)
+    let renderer = site::SiteRenderer::new(project, l10n.clone(), options.render.now, options.render.marks)?;
+    let sink = DiskSink::new(&options.out_dir);
+    std::fs::create_dir_all(&options.out_dir).map_err(|e| Error::io(&options.out_dir, e))?;
+    // A failed build must not leave a state that claims it succeeded.
+    if let Some(state) = &options.state {
+        incremental::forget(state);
+    }
+    let done = full(&renderer, &sink, progress)?;
+    let mut produced = sink.produced();
+    let (written, unchanged) = sink.commit()?;
+    produced.sort();
+    let removed = prune(&options.out_dir, &produced)?;
+    if let Some(state) = &options.state {
+        incremental::record(project, &renderer, options, &done, None)?.save(state)?;
+    }
+    Ok(BuildReport {
+        written,
+        unchanged,
+        removed,
+        articles: done.articles.len(),
+        locales: project.config.site.locales.len(),
+        rendered: done.rendered,
+        warnings: renderer.warnings(),
+        full_because: None,
+    })
 }
 
 /// Writes `outputs` under `out_dir`: only changed files, each atomically; then removes what
 /// the previous build wrote and this one did not.
 pub fn write_outputs(out_dir: &Path, outputs: &[Output], progress: &Progress<'_>) -> Result<BuildReport, Error> {
-    let mut report = BuildReport::default();
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let sink = DiskSink::new(out_dir);
     for (i, output) in outputs.iter().enumerate() {
         progress("writing", i + 1, outputs.len());
-        let path = out_dir.join(&output.path);
-        if nashr_content::fs::write_if_changed(&path, &output.bytes).map_err(|e| Error::io(&path, e))? {
-            report.written.push(output.path.clone());
-        } else {
-            report.unchanged += 1;
-        }
+        sink.put(&output.path, output.bytes.clone())
+            .map_err(|e| Error::io(out_dir.join(&output.path), e))?;
     }
+    let (written, unchanged) = sink.commit()?;
+    let produced: Vec<String> = outputs.iter().map(|o| o.path.clone()).collect();
+    let removed = prune(out_dir, &produced)?;
+    Ok(BuildReport {
+        written,
+        unchanged,
+        removed,
+        ..BuildReport::default()
+    })
+}
+
+/// Removes the files the manifest lists that are not in `produced` (sorted), then writes the
+/// new manifest.
+fn prune(out_dir: &Path, produced: &[String]) -> Result<Vec<String>, Error> {
     let manifest_path = out_dir.join(MANIFEST);
-    let produced: BTreeSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+    let mut removed = Vec::new();
     if let Ok(previous) = std::fs::read_to_string(&manifest_path) {
-        for old in previous.lines().filter(|l| !l.is_empty() && !produced.contains(l)) {
+        for old in previous
+            .lines()
+            .filter(|l| !l.is_empty() && produced.binary_search_by(|p| p.as_str().cmp(l)).is_err())
+        {
             // Never follow a manifest line out of the output directory.
             if old.split('/').any(|part| part == ".." || part.is_empty()) {
                 continue;
@@ -147,7 +359,7 @@ pub fn write_outputs(out_dir: &Path, outputs: &[Output], progress: &Progress<'_>
             let path = out_dir.join(old);
             match std::fs::remove_file(&path) {
                 Ok(()) => {
-                    report.removed.push(old.to_string());
+                    removed.push(old.to_string());
                     remove_empty_parents(out_dir, &path);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -155,10 +367,14 @@ pub fn write_outputs(out_dir: &Path, outputs: &[Output], progress: &Progress<'_>
             }
         }
     }
-    let manifest: String = produced.iter().map(|p| format!("{p}\n")).collect();
+    let mut manifest = String::with_capacity(produced.len() * 40);
+    for p in produced {
+        manifest.push_str(p);
+        manifest.push('\n');
+    }
     nashr_content::fs::write_if_changed(&manifest_path, manifest.as_bytes())
         .map_err(|e| Error::io(&manifest_path, e))?;
-    Ok(report)
+    Ok(removed)
 }
 
 fn remove_empty_parents(root: &Path, file: &Path) {

@@ -39,6 +39,11 @@ pub fn render_marked(body: &str, ctx: &MarkdownContext) -> RenderedBody {
 }
 
 fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'static>) -> RenderedBody {
+    // Sanitizing (a full HTML parse and serialization) is needed only when the Markdown
+    // carries raw HTML, a table (pulldown-cmark writes `style` for alignment, which ammonia
+    // drops) or a URL with a scheme the sanitizer would refuse. Otherwise pulldown-cmark's
+    // own output, which escapes all text and attributes, is already what ammonia keeps.
+    let mut needs_sanitizing = false;
     let mut words = 0;
     let mut heading = 0;
     let mut unpublished_links = Vec::new();
@@ -59,6 +64,7 @@ fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'
                     return None;
                 }
                 let dest_url = resolve_link(&dest_url, ctx).map_or(dest_url, CowStr::from);
+                needs_sanitizing |= !safe_url(&dest_url);
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url: value(dest_url),
@@ -71,12 +77,32 @@ fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'
                 dest_url,
                 title,
                 id,
-            }) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: value(dest_url),
-                title: value(title),
-                id,
-            }),
+            }) => {
+                needs_sanitizing |= !safe_url(&dest_url);
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: value(dest_url),
+                    title: value(title),
+                    id,
+                })
+            }
+            Event::Html(h) => {
+                needs_sanitizing = true;
+                Event::Html(h)
+            }
+            Event::InlineHtml(h) => {
+                needs_sanitizing = true;
+                Event::InlineHtml(h)
+            }
+            Event::Start(Tag::Table(a)) => {
+                needs_sanitizing = true;
+                Event::Start(Tag::Table(a))
+            }
+            // `class="language-…"`, which ammonia drops.
+            Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(info))) => {
+                needs_sanitizing |= !info.is_empty();
+                Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(info)))
+            }
             Event::End(TagEnd::Link) if dropping_link => {
                 dropping_link = false;
                 return None;
@@ -107,10 +133,59 @@ fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'
     pulldown_cmark::html::push_html(&mut html, events);
     // Marks go from raw HTML's attributes before sanitising: one hiding a `javascript:` URL
     // from ammonia must not be removed after it (see `nashr_l10n::bidi`).
+    let html = match for_sink(&html, Sink::Markup) {
+        unmarked if needs_sanitizing => sanitizer.clean(&unmarked).to_string(),
+        std::borrow::Cow::Borrowed(_) => html,
+        std::borrow::Cow::Owned(clean) => clean,
+    };
     RenderedBody {
-        html: sanitizer.clean(&for_sink(&html, Sink::Markup)).to_string(),
+        html,
         words,
         unpublished_links,
+    }
+}
+
+/// Schemes ammonia's default allow-list keeps (`ammonia::Builder::default`).
+const SAFE_SCHEMES: &[&str] = &[
+    "bitcoin",
+    "ftp",
+    "ftps",
+    "geo",
+    "http",
+    "https",
+    "im",
+    "irc",
+    "ircs",
+    "magnet",
+    "mailto",
+    "mms",
+    "mx",
+    "news",
+    "nntp",
+    "openpgp4fpr",
+    "sip",
+    "sms",
+    "smsto",
+    "ssh",
+    "tel",
+    "url",
+    "webcal",
+    "wtai",
+    "xmpp",
+];
+
+/// Whether ammonia would keep `url` as it is: relative, or with an allowed scheme, and
+/// nothing in it a browser would read differently from us (control characters, spaces).
+fn safe_url(url: &str) -> bool {
+    if url.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') {
+        return false;
+    }
+    match url.find([':', '/', '?', '#']) {
+        Some(i) if url.as_bytes()[i] == b':' => {
+            let scheme = &url[..i];
+            SAFE_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme))
+        }
+        _ => true,
     }
 }
 

@@ -1,15 +1,26 @@
-//! Every output file of the static site, rendered in memory. Nothing is written here: the
-//! whole site renders first, so an error anywhere leaves `public/` untouched.
+//! Every output file of the static site, rendered in parallel and handed to an
+//! [`OutputSink`](crate::OutputSink) as soon as it is rendered.
+//!
+//! Two phases. **Articles**: each live article is localized and rendered in every locale by
+//! one task (its segments are extracted and aligned once, its Markdown parsed once per
+//! locale); the task hands its pages and images to the sink and returns only the article's
+//! *card* (what listings show: title, summary, date, tags, reading time; the body only for the
+//! newest articles, which the feed carries). **Listings**: index pages, tag pages, the tag
+//! list, feeds, the root page and the sitemap are rendered from the cards, in parallel too.
+//! So memory holds the inputs and one card per article and locale, never the site.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use minijinja::Value;
 use minijinja::value::Serde;
 use nashr_content::{Article, Error, Project, SourceError};
 use nashr_l10n::Localizer;
 use nashr_l10n::bidi::{Sink, for_sink};
-use serde::Serialize;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::markdown::{self, MarkdownContext};
 use crate::templates::Templates;
@@ -56,40 +67,40 @@ struct Alternate {
     current: bool,
 }
 
-#[derive(Serialize, Clone)]
-struct TagRef {
-    key: String,
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Hash)]
+pub(crate) struct TagRef {
+    pub(crate) key: String,
     label: String,
     url: String,
 }
 
-#[derive(Serialize, Clone)]
-struct Hero {
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Hash)]
+pub(crate) struct Hero {
     src: String,
     alt: String,
 }
 
 /// An article as templates see it.
-#[derive(Serialize, Clone)]
-struct ArticleView {
-    slug: String,
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Hash)]
+pub(crate) struct ArticleView {
+    pub(crate) slug: String,
     title: String,
     summary: Option<String>,
     author: Option<String>,
     reviewed_by: Option<String>,
     /// ISO dates; format them for readers with the `date` filter.
-    date: String,
+    pub(crate) date: String,
     updated: Option<String>,
     /// RFC 3339, for feeds and `<time datetime>`.
     date_rfc3339: String,
     updated_rfc3339: String,
     reading_minutes: u64,
-    tags: Vec<TagRef>,
+    pub(crate) tags: Vec<TagRef>,
     url: String,
     permalink: String,
     hero: Option<Hero>,
-    /// Sanitised HTML of the body.
-    content: String,
+    /// Sanitised HTML of the body (only kept in cards of articles the feed carries).
+    pub(crate) content: String,
     /// Locale whose text fills untranslated segments, when there are any.
     fallback_language: Option<String>,
     source_lang: String,
@@ -126,20 +137,56 @@ struct Common {
     static_url: String,
 }
 
+/// What one run renders: the whole site, or (an incremental build) what an edit affects.
+pub(crate) struct Scope<'s> {
+    /// Every live article's slug: `@/` links to other slugs lose their link.
+    pub live: BTreeSet<String>,
+    /// Cards of live articles that are not rendered in this run, from the previous build.
+    pub prior_cards: &'s BTreeMap<String, BTreeMap<String, ArticleView>>,
+    /// Fingerprints of the listing pages of the previous build: a listing whose inputs have
+    /// the same fingerprint is not rendered again.
+    pub prior_listings: Option<&'s BTreeMap<String, u64>>,
+    /// Files of articles not rendered in this run (a static file must not replace them).
+    pub prior_outputs: BTreeSet<String>,
+}
+
+/// One rendered article: its cards per locale and the files it produced.
+pub(crate) struct ArticleDone {
+    pub views: BTreeMap<String, ArticleView>,
+    pub outputs: Vec<String>,
+}
+
+/// What a run produced besides the files it handed to the sink.
+pub(crate) struct SiteDone {
+    pub articles: BTreeMap<String, ArticleDone>,
+    /// Every listing page (index, tag, tag list, feed, root, sitemap) with the fingerprint of
+    /// its inputs, rendered in this run or not.
+    pub listings: BTreeMap<String, u64>,
+    /// Files of `static/` copied to the site root.
+    pub static_files: Vec<String>,
+    /// Pages rendered in this run (articles × locales, listings).
+    pub rendered: usize,
+}
+
 pub(crate) struct SiteRenderer<'a> {
     project: &'a Project,
     l10n: Arc<Localizer>,
     templates: Templates,
     urls: Urls,
-    /// Live articles, newest first.
-    articles: Vec<&'a Article>,
     /// Language names, each in its own language.
     language_names: BTreeMap<String, String>,
-    /// Slugs of the live articles, for resolving `@/` links.
-    live: BTreeSet<String>,
     warnings: std::sync::Mutex<BTreeSet<String>>,
+    now: jiff::Timestamp,
     /// Translation marks per page, when the preview asks for them.
     pub(crate) marks: crate::marks::Collector,
+}
+
+/// A fingerprint of anything hashable. Stable for one build of nashr (the incremental state
+/// records the nashr version and is discarded by another one).
+pub(crate) fn fingerprint(value: &impl Hash) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
 }
 
 impl<'a> SiteRenderer<'a> {
@@ -150,8 +197,6 @@ impl<'a> SiteRenderer<'a> {
         marks: bool,
     ) -> Result<Self, Error> {
         let templates = Templates::load(project, l10n.clone())?;
-        let mut articles: Vec<&Article> = project.articles.iter().filter(|a| a.is_live(now)).collect();
-        articles.sort_by(|a, b| b.front().date.cmp(&a.front().date).then(a.slug.cmp(&b.slug)));
         let mut language_names = BTreeMap::new();
         for code in &project.config.site.locales {
             let name = l10n
@@ -164,22 +209,32 @@ impl<'a> SiteRenderer<'a> {
             base_url: project.config.base_url(),
             base_path: project.config.base_path(),
         };
-        let live = articles.iter().map(|a| a.slug.clone()).collect();
         Ok(SiteRenderer {
             project,
             l10n,
             templates,
             urls,
-            articles,
             language_names,
-            live,
             warnings: Default::default(),
+            now,
             marks: crate::marks::Collector::new(marks),
         })
     }
 
-    pub(crate) fn article_count(&self) -> usize {
-        self.articles.len()
+    pub(crate) fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// The live articles of the project, newest first.
+    pub(crate) fn live_articles(&self) -> Vec<&'a Article> {
+        let mut articles: Vec<&Article> = self.project.articles.iter().filter(|a| a.is_live(self.now)).collect();
+        articles.sort_by(|a, b| {
+            newest_first(
+                (&a.front().date.0.to_string(), &a.slug),
+                (&b.front().date.0.to_string(), &b.slug),
+            )
+        });
+        articles
     }
 
     fn warn(&self, warning: String) {
@@ -267,21 +322,27 @@ impl<'a> SiteRenderer<'a> {
         }
     }
 
-    fn view(&self, article: &Article, lang: &str) -> ArticleView {
+    fn view(
+        &self,
+        article: &Article,
+        lang: &str,
+        segs: &[nashr_l10n::segment::Segment],
+        live: &BTreeSet<String>,
+    ) -> ArticleView {
         let rel = format!("{lang}/{}/", article.slug);
         let marked = self.marks.enabled();
         let loc = if marked {
-            let (loc, marks) = self.l10n.localize_marked(article, lang);
+            let (loc, marks) = self.l10n.localize_marked(article, lang, segs);
             self.marks.add(&Urls::file(&rel), marks);
             loc
         } else {
-            self.l10n.localize(article, lang)
+            self.l10n.localize_segments(article, lang, segs)
         };
         let ctx = MarkdownContext {
             lang,
             base_path: &self.urls.base_path,
             heading_ids: &loc.heading_ids,
-            is_live: &|slug| self.live.contains(slug),
+            is_live: &|slug| live.contains(slug),
         };
         let body = if marked {
             markdown::render_marked(&loc.body, &ctx)
@@ -342,90 +403,168 @@ impl<'a> SiteRenderer<'a> {
         }
     }
 
-    fn render(&self, template: &str, path: String, ctx: Value) -> Result<Output, SourceError> {
-        let text = self.marks.page(&path, || self.templates.render(template, ctx))?;
-        Ok(Output {
-            path,
-            // Every page, feed and sitemap: isolation marks only in text content.
-            bytes: for_sink(&text, Sink::Markup).into_owned().into_bytes(),
-        })
+    fn render(&self, template: &str, ctx: Value) -> Result<Vec<u8>, SourceError> {
+        let text = self.templates.render(template, ctx)?;
+        // Every page, feed and sitemap: isolation marks only in text content.
+        Ok(for_sink(&text, Sink::Markup).into_owned().into_bytes())
     }
 
-    /// Renders every file, reporting each page to `progress`.
-    pub(crate) fn render_all(&self, progress: &crate::Progress<'_>) -> Result<Vec<Output>, Error> {
+    /// One article in every locale: pages and images go to `sink`; the cards come back.
+    fn render_article(
+        &self,
+        article: &Article,
+        live: &BTreeSet<String>,
+        keep_content: bool,
+        sink: &dyn crate::OutputSink,
+    ) -> Result<ArticleDone, Vec<SourceError>> {
+        let segs = self.l10n.article_segments(article);
+        let source_locale = &self.project.config.site.source_locale;
+        let mut errors = Vec::new();
+        let mut done = ArticleDone {
+            views: BTreeMap::new(),
+            outputs: Vec::new(),
+        };
+        let mut assets = Vec::new();
+        for asset in &article.assets {
+            let src = article.dir.join(asset);
+            match std::fs::read(&src) {
+                Ok(bytes) => assets.push((asset.to_string_lossy().replace('\\', "/"), bytes)),
+                Err(e) => errors.push(SourceError::whole_file(
+                    self.project.shown(&src),
+                    format!("cannot read the file: {e}"),
+                )),
+            }
+        }
+        for lang in self.locales() {
+            let mut view = self.view(article, lang, &segs, live);
+            let rel = format!("{lang}/{}/", article.slug);
+            let slug = &article.slug;
+            let page = self.page(
+                lang,
+                "article",
+                &rel,
+                |l| format!("{l}/{slug}/"),
+                self.urls.permalink(&format!("{source_locale}/{slug}/")),
+            );
+            let ctx = minijinja::context! { page => ser(&page), article => ser(&view), ..ser(&self.common(lang)) };
+            let path = Urls::file(&rel);
+            match self
+                .marks
+                .page(&path, || self.render("article.html", ctx))
+                .and_then(|bytes| put(sink, &path, bytes))
+            {
+                Ok(()) => done.outputs.push(path),
+                Err(e) => errors.push(e),
+            }
+            for (name, bytes) in &assets {
+                let path = format!("{rel}{name}");
+                match put(sink, &path, bytes.clone()) {
+                    Ok(()) => done.outputs.push(path),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if !keep_content {
+                view.content = String::new();
+            }
+            done.views.insert(lang.clone(), view);
+        }
+        if errors.is_empty() { Ok(done) } else { Err(errors) }
+    }
+
+    /// Renders the articles of the project (every one that is live) and the listings, handing
+    /// each file to `sink`.
+    pub(crate) fn render_site(
+        &self,
+        scope: &Scope<'_>,
+        sink: &dyn crate::OutputSink,
+        progress: &crate::Progress<'_>,
+    ) -> Result<SiteDone, Error> {
         let locales = self.locales().to_vec();
         let per_page = self.project.config.site.per_page;
-        let mut tags: BTreeSet<&str> = BTreeSet::new();
-        for a in &self.articles {
-            tags.extend(a.front().tags.iter().map(String::as_str));
-        }
-        let index_pages = self.articles.len().div_ceil(per_page).max(1);
-        let total = locales.len() * (self.articles.len() + index_pages + tags.len() + 2) + 2;
-        let mut done = 0;
-        let mut tick = || {
-            done += 1;
-            progress("rendering", done, total);
-        };
+        let feed_entries = self.project.config.site.feed_entries;
+        let to_render = self.live_articles();
 
-        let mut outputs = Vec::new();
+        // The order of every live article, rendered now or not: newest first.
+        let mut order: Vec<(String, String)> = to_render
+            .iter()
+            .map(|a| (a.front().date.0.to_string(), a.slug.clone()))
+            .collect();
+        let rendering: HashSet<&str> = to_render.iter().map(|a| a.slug.as_str()).collect();
+        for (slug, views) in scope.prior_cards {
+            if !rendering.contains(slug.as_str())
+                && scope.live.contains(slug)
+                && let Some(v) = views.values().next()
+            {
+                order.push((v.date.clone(), slug.clone()));
+            }
+        }
+        order.sort_by(|a, b| newest_first((&a.0, &a.1), (&b.0, &b.1)));
+        let feed_slugs: HashSet<&str> = order.iter().take(feed_entries).map(|(_, s)| s.as_str()).collect();
+
+        // Phase 1: articles, in parallel.
+        let done_count = AtomicUsize::new(0);
+        let total = to_render.len();
+        let results: Vec<Result<ArticleDone, Vec<SourceError>>> = to_render
+            .par_iter()
+            .map(|a| {
+                let r = self.render_article(a, &scope.live, feed_slugs.contains(a.slug.as_str()), sink);
+                progress("rendering", done_count.fetch_add(1, Ordering::Relaxed) + 1, total);
+                r
+            })
+            .collect();
         let mut errors = Vec::new();
-        let mut push = |r: Result<Output, SourceError>, outputs: &mut Vec<Output>| match r {
-            Ok(o) => outputs.push(o),
-            Err(e) => errors.push(e),
-        };
+        let mut articles = BTreeMap::new();
+        let mut failed = HashSet::new();
+        for (a, r) in to_render.iter().zip(results) {
+            match r {
+                Ok(d) => {
+                    articles.insert(a.slug.clone(), d);
+                }
+                Err(mut e) => {
+                    errors.append(&mut e);
+                    failed.insert(a.slug.as_str());
+                }
+            }
+        }
+        let rendered_pages = articles.len() * locales.len();
+
+        // Phase 2: listings from the cards.
+        let mut jobs: Vec<Listing> = Vec::new();
+        let mut sitemap: Vec<SitemapUrl> = Vec::new();
         let source_locale = self.project.config.site.source_locale.clone();
         let root_x_default = self.urls.permalink("");
-        let mut sitemap: Vec<SitemapUrl> = Vec::new();
-
-        // Article images, read once and published next to the article in every locale.
-        let mut assets: BTreeMap<&str, Vec<(String, Vec<u8>)>> = BTreeMap::new();
-        for article in &self.articles {
-            let mut files = Vec::new();
-            for asset in &article.assets {
-                let src = article.dir.join(asset);
-                let bytes = std::fs::read(&src).map_err(|e| Error::io(&src, e))?;
-                files.push((asset.to_string_lossy().replace('\\', "/"), bytes));
-            }
-            assets.insert(&article.slug, files);
-        }
-
+        let mut missing_card = false;
         for lang in &locales {
-            let common = self.common(lang);
-            let views: Vec<ArticleView> = self.articles.iter().map(|a| self.view(a, lang)).collect();
-
-            // Article pages, and the files next to them.
-            for (article, view) in self.articles.iter().zip(&views) {
-                let rel = format!("{lang}/{}/", article.slug);
-                let slug = article.slug.clone();
+            let common = Arc::new(self.common(lang));
+            let views: Arc<Vec<ArticleView>> = Arc::new(
+                order
+                    .iter()
+                    .filter_map(|(_, slug)| {
+                        let v = articles
+                            .get(slug)
+                            .and_then(|d: &ArticleDone| d.views.get(lang))
+                            .or_else(|| scope.prior_cards.get(slug).and_then(|c| c.get(lang)));
+                        if v.is_none() && !failed.contains(slug.as_str()) {
+                            missing_card = true;
+                        }
+                        v.cloned()
+                    })
+                    .collect(),
+            );
+            for v in views.iter() {
+                let slug = &v.slug;
                 let page = self.page(
                     lang,
                     "article",
-                    &rel,
+                    &format!("{lang}/{slug}/"),
                     |l| format!("{l}/{slug}/"),
                     self.urls.permalink(&format!("{source_locale}/{slug}/")),
                 );
-                let ctx = minijinja::context! { page => Value::from(Serde(&page)), article => Value::from(Serde(view)), ..Value::from(Serde(&common)) };
-                push(self.render("article.html", Urls::file(&rel), ctx), &mut outputs);
-                sitemap_entry(
-                    &mut sitemap,
-                    &page,
-                    Some(view.updated.clone().unwrap_or(view.date.clone())),
-                );
-                for (name, bytes) in &assets[article.slug.as_str()] {
-                    outputs.push(Output {
-                        path: format!("{rel}{name}"),
-                        bytes: bytes.clone(),
-                    });
-                }
-                tick();
+                sitemap_entry(&mut sitemap, &page, Some(v.updated.clone().unwrap_or(v.date.clone())));
             }
 
             // Index pages: /fa/, /fa/page/2/, …
-            let chunks: Vec<&[ArticleView]> = if views.is_empty() {
-                vec![&[][..]]
-            } else {
-                views.chunks(per_page).collect()
-            };
+            let pages = views.len().div_ceil(per_page).max(1);
             let index_rel = |l: &str, n: usize| {
                 if n == 1 {
                     format!("{l}/")
@@ -433,26 +572,45 @@ impl<'a> SiteRenderer<'a> {
                     format!("{l}/page/{n}/")
                 }
             };
-            for (i, chunk) in chunks.iter().enumerate() {
-                let n = i + 1;
+            for n in 1..=pages {
                 let rel = index_rel(lang, n);
                 let page = self.page(lang, "index", &rel, |l| index_rel(l, n), root_x_default.clone());
+                sitemap_entry(&mut sitemap, &page, None);
                 let pagination = Pagination {
                     page: n,
-                    total: chunks.len(),
+                    total: pages,
                     newer_url: (n > 1).then(|| self.urls.href(&index_rel(lang, n - 1))),
-                    older_url: (n < chunks.len()).then(|| self.urls.href(&index_rel(lang, n + 1))),
+                    older_url: (n < pages).then(|| self.urls.href(&index_rel(lang, n + 1))),
                 };
-                let ctx = minijinja::context! { page => Value::from(Serde(&page)), articles => Value::from(Serde(chunk)), pagination => Value::from(Serde(&pagination)), ..Value::from(Serde(&common)) };
-                push(self.render("index.html", Urls::file(&rel), ctx), &mut outputs);
-                sitemap_entry(&mut sitemap, &page, None);
-                tick();
+                let range = ((n - 1) * per_page).min(views.len())..(n * per_page).min(views.len());
+                let fp = fingerprint(&(
+                    "index",
+                    self.templates.fingerprint("index.html"),
+                    &common.lang,
+                    &pagination.page,
+                    &pagination.total,
+                    &views[range.clone()],
+                ));
+                let (views, common) = (views.clone(), common.clone());
+                jobs.push(Listing {
+                    path: Urls::file(&rel),
+                    fingerprint: fp,
+                    render: Box::new(move |r: &SiteRenderer| {
+                        let ctx = minijinja::context! { page => ser(&page), articles => ser(&views[range]), pagination => ser(&pagination), ..ser(&*common) };
+                        r.render("index.html", ctx)
+                    }),
+                });
             }
 
             // Tag pages.
+            let mut tags: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for (i, v) in views.iter().enumerate() {
+                for t in &v.tags {
+                    tags.entry(t.key.as_str()).or_default().push(i);
+                }
+            }
             let mut tag_list = Vec::new();
-            for key in &tags {
-                let tagged: Vec<&ArticleView> = views.iter().filter(|v| v.tags.iter().any(|t| t.key == *key)).collect();
+            for (key, members) in &tags {
                 let rel = format!("{lang}/tags/{key}/");
                 let page = self.page(
                     lang,
@@ -461,66 +619,146 @@ impl<'a> SiteRenderer<'a> {
                     |l| format!("{l}/tags/{key}/"),
                     root_x_default.clone(),
                 );
-                let tag = self.tag_ref(lang, key);
-                let ctx = minijinja::context! { page => Value::from(Serde(&page)), tag => Value::from(Serde(&tag)), articles => Value::from(Serde(&tagged)), ..Value::from(Serde(&common)) };
-                push(self.render("tag.html", Urls::file(&rel), ctx), &mut outputs);
                 sitemap_entry(&mut sitemap, &page, None);
-                tag_list.push(
-                    minijinja::context! { key => tag.key, label => tag.label, url => tag.url, count => tagged.len() },
-                );
-                tick();
+                let tag = self.tag_ref(lang, key);
+                tag_list.push(TagCount {
+                    key: tag.key.clone(),
+                    label: tag.label.clone(),
+                    url: tag.url.clone(),
+                    count: members.len(),
+                });
+                let tagged: Vec<ArticleView> = members.iter().map(|&i| views[i].clone()).collect();
+                let fp = fingerprint(&(
+                    "tag",
+                    self.templates.fingerprint("tag.html"),
+                    &common.lang,
+                    &tag,
+                    &tagged,
+                ));
+                let common = common.clone();
+                jobs.push(Listing {
+                    path: Urls::file(&rel),
+                    fingerprint: fp,
+                    render: Box::new(move |r: &SiteRenderer| {
+                        let ctx = minijinja::context! { page => ser(&page), tag => ser(&tag), articles => ser(&tagged), ..ser(&*common) };
+                        r.render("tag.html", ctx)
+                    }),
+                });
             }
             let rel = format!("{lang}/tags/");
             let page = self.page(lang, "tags", &rel, |l| format!("{l}/tags/"), root_x_default.clone());
-            let ctx = minijinja::context! { page => Value::from(Serde(&page)), tags => tag_list, ..Value::from(Serde(&common)) };
-            push(self.render("tags.html", Urls::file(&rel), ctx), &mut outputs);
             sitemap_entry(&mut sitemap, &page, None);
-            tick();
+            let fp = fingerprint(&("tags", self.templates.fingerprint("tags.html"), &common.lang, &tag_list));
+            let common2 = common.clone();
+            jobs.push(Listing {
+                path: Urls::file(&rel),
+                fingerprint: fp,
+                render: Box::new(move |r: &SiteRenderer| {
+                    let ctx = minijinja::context! { page => ser(&page), tags => ser(&tag_list), ..ser(&*common2) };
+                    r.render("tags.html", ctx)
+                }),
+            });
 
             // Atom feed: machine dates stay RFC 3339.
             // The newest `feed_entries` articles; `updated` is the newest of theirs, so an
             // unchanged site gives an unchanged feed.
-            let entries = &views[..views.len().min(self.project.config.site.feed_entries)];
+            let entries: Vec<ArticleView> = views[..views.len().min(feed_entries)].to_vec();
             let updated = entries
                 .iter()
                 .map(|v| v.updated_rfc3339.clone())
                 .max()
                 .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
-            let feed = minijinja::context! {
-                updated => updated,
-                self_url => common.feed_permalink.clone(),
-                alternate_url => self.urls.permalink(&format!("{lang}/")),
-            };
-            let ctx = minijinja::context! { feed => feed, articles => Value::from(Serde(entries)), ..Value::from(Serde(&common)) };
-            push(self.render("atom.xml", format!("{lang}/atom.xml"), ctx), &mut outputs);
-            tick();
+            let alternate_url = self.urls.permalink(&format!("{lang}/"));
+            let fp = fingerprint(&(
+                "feed",
+                self.templates.fingerprint("atom.xml"),
+                &common.lang,
+                &entries,
+                &updated,
+            ));
+            jobs.push(Listing {
+                path: format!("{lang}/atom.xml"),
+                fingerprint: fp,
+                render: Box::new(move |r: &SiteRenderer| {
+                    let feed = minijinja::context! {
+                        updated => updated,
+                        self_url => common.feed_permalink.clone(),
+                        alternate_url => alternate_url,
+                    };
+                    let ctx = minijinja::context! { feed => feed, articles => ser(&entries), ..ser(&*common) };
+                    r.render("atom.xml", ctx)
+                }),
+            });
+        }
+        if missing_card {
+            return Err(Error::Environment(
+                "the incremental build state is missing an article; run a full build (`nashr build --full`)".into(),
+            ));
         }
 
         // The site root: every language to choose from (it is the x-default of index pages).
-        let choices: Vec<Value> = locales
-            .iter()
-            .map(|l| {
-                let title = self.l10n.message(l, "site-title", None).map(|f| f.text).unwrap_or_default();
-                let choose = self.l10n.message(l, "root-title", None).map(|f| f.text).unwrap_or_default();
-                minijinja::context! { lang => l, dir => self.dir(l), name => self.language_names.get(l).cloned(), url => self.urls.href(&format!("{l}/")), title => title, prompt => choose }
+        let page = self.page(&source_locale, "root", "", |l| format!("{l}/"), root_x_default.clone());
+        let fp = fingerprint(&("root", self.templates.fingerprint("root.html"), &locales));
+        let root_lang = source_locale.clone();
+        jobs.push(Listing {
+            path: "index.html".into(),
+            fingerprint: fp,
+            render: Box::new(move |r: &SiteRenderer| {
+                let choices: Vec<Value> = r
+                    .locales()
+                    .iter()
+                    .map(|l| {
+                        let title = r.l10n.message(l, "site-title", None).map(|f| f.text).unwrap_or_default();
+                        let choose = r.l10n.message(l, "root-title", None).map(|f| f.text).unwrap_or_default();
+                        minijinja::context! { lang => l, dir => r.dir(l), name => r.language_names.get(l).cloned(), url => r.urls.href(&format!("{l}/")), title => title, prompt => choose }
+                    })
+                    .collect();
+                let ctx = minijinja::context! { page => ser(&page), choices => choices, ..ser(&r.common(&root_lang)) };
+                r.render("root.html", ctx)
+            }),
+        });
+        let fp = fingerprint(&("sitemap", self.templates.fingerprint("sitemap.xml"), &sitemap));
+        let sitemap_lang = source_locale.clone();
+        jobs.push(Listing {
+            path: "sitemap.xml".into(),
+            fingerprint: fp,
+            render: Box::new(move |r: &SiteRenderer| {
+                let ctx = minijinja::context! { urls => ser(&sitemap), lang => sitemap_lang };
+                r.render("sitemap.xml", ctx)
+            }),
+        });
+
+        let listings: BTreeMap<String, u64> = jobs.iter().map(|j| (j.path.clone(), j.fingerprint)).collect();
+        let todo: Vec<Listing> = jobs
+            .into_iter()
+            .filter(|j| scope.prior_listings.and_then(|p| p.get(&j.path)) != Some(&j.fingerprint))
+            .collect();
+        let rendered = rendered_pages + todo.len();
+        let listing_count = AtomicUsize::new(0);
+        let total = todo.len();
+        let results: Vec<Result<(), SourceError>> = todo
+            .into_par_iter()
+            .map(|job| {
+                let r = self
+                    .marks
+                    .page(&job.path, || (job.render)(self))
+                    .and_then(|bytes| put(sink, &job.path, bytes));
+                progress("listings", listing_count.fetch_add(1, Ordering::Relaxed) + 1, total);
+                r
             })
             .collect();
-        let page = self.page(&source_locale, "root", "", |l| format!("{l}/"), root_x_default.clone());
-        let ctx = minijinja::context! { page => Value::from(Serde(&page)), choices => choices, ..Value::from(Serde(self.common(&source_locale))) };
-        push(self.render("root.html", "index.html".into(), ctx), &mut outputs);
-        tick();
-
-        let ctx = minijinja::context! { urls => Value::from(Serde(&sitemap)), lang => source_locale.clone() };
-        push(self.render("sitemap.xml", "sitemap.xml".into(), ctx), &mut outputs);
-        tick();
+        errors.extend(results.into_iter().filter_map(Result::err));
 
         // Static files (stylesheet, fonts, robots.txt, favicon): copied as they are to the site
         // root, as Hugo and Zola do. One that would replace a generated page is an error.
         let static_dir = self.project.static_dir();
-        let generated: BTreeSet<String> = outputs.iter().map(|o| o.path.clone()).collect();
+        let mut static_files = Vec::new();
         for path in nashr_content::fs::walk_files(&static_dir).map_err(|e| Error::io(&static_dir, e))? {
             let rel = nashr_content::fs::relative_slash(&path, &static_dir);
-            if generated.contains(&rel) {
+            let generated = listings.contains_key(&rel)
+                || scope.prior_outputs.contains(&rel)
+                || articles.values().any(|d| d.outputs.contains(&rel));
+            if generated {
                 errors.push(
                     SourceError::whole_file(
                         self.project.shown(&path),
@@ -531,29 +769,69 @@ impl<'a> SiteRenderer<'a> {
                 continue;
             }
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            outputs.push(Output { path: rel, bytes });
+            match put(sink, &rel, bytes) {
+                Ok(()) => static_files.push(rel),
+                Err(e) => errors.push(e),
+            }
         }
 
         if !errors.is_empty() {
             // The same template error repeats on every page (and locale) that uses it: report
-            // each place once.
+            // each place once, in a fixed order whatever the number of threads.
             let mut seen = BTreeSet::new();
             errors.retain(|e| seen.insert(e.location()));
+            errors.sort_by_key(|e| e.location());
             return Err(Error::Input(errors));
         }
-        outputs.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(outputs)
+        Ok(SiteDone {
+            articles,
+            listings,
+            static_files,
+            rendered,
+        })
     }
 }
 
-#[derive(Serialize)]
+/// A value templates can read, from anything serializable.
+fn ser<T: Serialize + ?Sized>(value: &T) -> Value {
+    Value::from(Serde(value))
+}
+
+/// Hands one file to the sink; a sink's I/O error becomes an error naming the file.
+fn put(sink: &dyn crate::OutputSink, path: &str, bytes: Vec<u8>) -> Result<(), SourceError> {
+    sink.put(path, bytes)
+        .map_err(|e| SourceError::whole_file(path, format!("cannot write the output file: {e}")))
+}
+
+/// Newest first; the slug breaks ties, so the order never depends on the file system.
+fn newest_first(a: (&String, &String), b: (&String, &String)) -> std::cmp::Ordering {
+    b.0.cmp(a.0).then(a.1.cmp(b.1))
+}
+
+/// A listing page to render, with the fingerprint of everything it shows.
+struct Listing {
+    path: String,
+    fingerprint: u64,
+    #[allow(clippy::type_complexity)]
+    render: Box<dyn FnOnce(&SiteRenderer) -> Result<Vec<u8>, SourceError> + Send>,
+}
+
+#[derive(Serialize, Hash)]
+struct TagCount {
+    key: String,
+    label: String,
+    url: String,
+    count: usize,
+}
+
+#[derive(Serialize, Hash)]
 struct SitemapUrl {
     loc: String,
     lastmod: Option<String>,
     alternates: Vec<SitemapAlt>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Hash)]
 struct SitemapAlt {
     hreflang: String,
     href: String,

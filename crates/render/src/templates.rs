@@ -55,35 +55,14 @@ struct TemplateSource {
 pub struct Templates {
     pub env: Environment<'static>,
     sources: BTreeMap<String, TemplateSource>,
+    /// Per template: a fingerprint of its text and of every template it extends, includes or
+    /// imports, so an incremental build re-renders exactly the pages a template edit affects.
+    fingerprints: BTreeMap<String, u64>,
 }
 
 impl Templates {
     pub fn load(project: &Project, l10n: Arc<Localizer>) -> Result<Templates, Error> {
-        let mut sources: BTreeMap<String, TemplateSource> = BUILTIN
-            .iter()
-            .map(|(name, text)| {
-                (
-                    name.to_string(),
-                    TemplateSource {
-                        shown: PathBuf::from(format!("(built-in) templates/{name}")),
-                        text: Arc::from(*text),
-                    },
-                )
-            })
-            .collect();
-        let dir = project.templates_dir();
-        for path in nashr_content::fs::walk_files(&dir).map_err(|e| Error::io(&dir, e))? {
-            let name = nashr_content::fs::relative_slash(&path, &dir);
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            sources.insert(
-                name,
-                TemplateSource {
-                    shown: project.shown(&path),
-                    text: Arc::from(text),
-                },
-            );
-        }
-
+        let sources = read_sources(project)?;
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         match minijinja::syntax::SyntaxConfig::builder()
@@ -117,7 +96,25 @@ impl Templates {
             return Err(Error::Input(errors));
         }
         register_helpers(&mut env, l10n);
-        Ok(Templates { env, sources })
+        let fingerprints = sources
+            .keys()
+            .map(|name| (name.clone(), closure_fingerprint(&sources, name)))
+            .collect();
+        Ok(Templates {
+            env,
+            sources,
+            fingerprints,
+        })
+    }
+
+    /// The fingerprint of template `name` with everything it uses (0 for an unknown name).
+    pub fn fingerprint(&self, name: &str) -> u64 {
+        self.fingerprints.get(name).copied().unwrap_or(0)
+    }
+
+    /// Every template's fingerprint, by name.
+    pub fn fingerprints(&self) -> &BTreeMap<String, u64> {
+        &self.fingerprints
     }
 
     /// Renders template `name` with `ctx`; errors point at the template line.
@@ -129,6 +126,102 @@ impl Templates {
         tmpl.render(ctx)
             .map_err(|e| source_error(&self.sources, e.name().unwrap_or(name), &e))
     }
+}
+
+/// The built-in templates overlaid with the project's `templates/`.
+fn read_sources(project: &Project) -> Result<BTreeMap<String, TemplateSource>, Error> {
+    let mut sources: BTreeMap<String, TemplateSource> = BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            (
+                name.to_string(),
+                TemplateSource {
+                    shown: PathBuf::from(format!("(built-in) templates/{name}")),
+                    text: Arc::from(*text),
+                },
+            )
+        })
+        .collect();
+    let dir = project.templates_dir();
+    for path in nashr_content::fs::walk_files(&dir).map_err(|e| Error::io(&dir, e))? {
+        let name = nashr_content::fs::relative_slash(&path, &dir);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        sources.insert(
+            name,
+            TemplateSource {
+                shown: project.shown(&path),
+                text: Arc::from(text),
+            },
+        );
+    }
+    Ok(sources)
+}
+
+/// Every template's fingerprint (see [`Templates::fingerprint`]) without compiling them.
+pub fn fingerprints(project: &Project) -> Result<BTreeMap<String, u64>, Error> {
+    let sources = read_sources(project)?;
+    Ok(sources
+        .keys()
+        .map(|name| (name.clone(), closure_fingerprint(&sources, name)))
+        .collect())
+}
+
+/// Names of the templates `text` extends, includes or imports: the string literals in
+/// `{% extends %}`, `{% include %}`, `{% import %}` and `{% from %}` tags. A name computed at
+/// run time is not seen; such a template depends on whatever it names, which is why the
+/// fingerprint of a template that has one covers every template (see `closure_fingerprint`).
+fn dependencies(text: &str) -> (Vec<String>, bool) {
+    let mut names = Vec::new();
+    let mut dynamic = false;
+    let mut rest = text;
+    while let Some(start) = rest.find("{%") {
+        let after = &rest[start + 2..];
+        let end = after.find("%}").unwrap_or(after.len());
+        let tag = after[..end].trim_start_matches(['-', '+']).trim();
+        let keyword = tag.split_whitespace().next().unwrap_or_default();
+        if matches!(keyword, "extends" | "include" | "import" | "from") {
+            let args = &tag[keyword.len()..];
+            let mut found = false;
+            let mut parts = args.split('"');
+            parts.next();
+            while let Some(name) = parts.next() {
+                names.push(name.to_string());
+                found = true;
+                parts.next();
+            }
+            if !found {
+                dynamic = true;
+            }
+        }
+        rest = &after[end.min(after.len())..];
+    }
+    (names, dynamic)
+}
+
+fn closure_fingerprint(sources: &BTreeMap<String, TemplateSource>, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![name.to_string()];
+    let mut dynamic = false;
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        if let Some(src) = sources.get(&n) {
+            let (deps, d) = dependencies(&src.text);
+            dynamic |= d;
+            stack.extend(deps);
+        }
+    }
+    if dynamic {
+        seen.extend(sources.keys().cloned());
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    for n in &seen {
+        n.hash(&mut h);
+        sources.get(n).map(|s| &*s.text).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// A minijinja error as a located error in the template file, with the cause chain (a
@@ -172,19 +265,33 @@ fn lang_of(state: &State) -> Result<String, minijinja::Error> {
 
 fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
     let t_l10n = l10n.clone();
+    // A message without arguments reads the same on every page of a locale: formatted once.
+    let plain: std::sync::RwLock<std::collections::HashMap<(String, String), Value>> = Default::default();
     env.add_function(
         "t",
         move |state: &State, id: String, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
             let lang = lang_of(state)?;
+            // Not while marks are collected: each page must see its own fallbacks.
+            let no_args = kwargs.args().next().is_none() && !nashr_l10n::marks::collecting();
+            if no_args
+                && let Ok(cache) = plain.read()
+                && let Some(v) = cache.get(&(lang.clone(), id.clone()))
+            {
+                return Ok(v.clone());
+            }
             let args = fluent_args(&kwargs)?;
             let formatted = t_l10n
                 .message(&lang, &id, Some(&args))
                 .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-            Ok(if id.ends_with("-html") {
+            let value = if id.ends_with("-html") {
                 Value::from_safe_string(crate::markdown::sanitize_inline(&formatted.text))
             } else {
                 Value::from(formatted.text)
-            })
+            };
+            if no_args && let Ok(mut cache) = plain.write() {
+                cache.insert((lang, id), value.clone());
+            }
+            Ok(value)
         },
     );
     let date_l10n = l10n.clone();

@@ -1,6 +1,6 @@
 //! `nashr serve`: a preview of the site for editors and translators.
 //!
-//! - The site is rendered in memory by `nashr_render::render_with`, the code path of
+//! - The site is rendered in memory by `nashr_render::render`, the code path of
 //!   `nashr build`, and served from memory; nothing is written to `public/`.
 //! - Files under `content/`, `locales/`, `templates/`, `static/` and `nashr.toml` are watched
 //!   (`notify`, debounced); a change re-renders what it can affect, reusing the rest: a
@@ -383,7 +383,7 @@ fn render_site(loaded: &Loaded, marks: bool) -> Result<(Site, Vec<String>), Erro
         now: jiff::Timestamp::now(),
         marks,
     };
-    let rendered = nashr_render::render_with(&loaded.project, &loaded.l10n, &options, &|_, _, _| {})?;
+    let rendered = nashr_render::render(&loaded.project, &loaded.l10n, &options, &|_, _, _| {})?;
     let mut warnings = rendered.warnings;
     warnings.extend(loaded.l10n.warnings());
     Ok((
