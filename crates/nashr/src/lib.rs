@@ -53,6 +53,9 @@ enum Command {
     Subscribers(newsletter::SubscribersCommand),
     /// Run scheduled sends, retries and scheduled publishes; serve the unsubscribe endpoint.
     Worker(newsletter::WorkerArgs),
+    /// The state store (SQLite file or PostgreSQL): schema migrations and status.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -196,6 +199,7 @@ pub fn execute_to(
         Command::Newsletter(cmd) => newsletter::newsletter(&cli.root, cmd, &mut ui),
         Command::Subscribers(cmd) => newsletter::subscribers(&cli.root, cmd, &mut ui),
         Command::Worker(args) => newsletter::worker(&cli.root, args, &mut ui),
+        Command::Store(cmd) => store::command(&cli.root, cmd, &mut ui),
     };
     match result {
         Ok(code) => code,
@@ -205,6 +209,7 @@ pub fn execute_to(
 
 mod newsletter;
 mod publish;
+mod store;
 
 struct Ui<'a> {
     out: &'a mut dyn Write,

@@ -321,6 +321,15 @@ impl Store {
                 let options = PgConnectOptions::from_str(url)
                     .map_err(|e| StoreError::Url(format!("invalid PostgreSQL URL {shown}: {e}")))?
                     .application_name("nashr");
+                // One plain connection first: its error says why (refused, authentication,
+                // no such database) where the pool would only report a timeout.
+                use sqlx::Connection;
+                sqlx::PgConnection::connect_with(&options)
+                    .await
+                    .map_err(open_err)?
+                    .close()
+                    .await
+                    .map_err(open_err)?;
                 // The send loop writes outcomes one at a time; the lease renewal, the
                 // unsubscribe endpoint and a publish need a few more.
                 let pool = PgPoolOptions::new()

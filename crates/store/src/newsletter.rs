@@ -704,11 +704,12 @@ impl Store {
         lease: i64,
     ) -> Result<Option<Job>, StoreError> {
         // One worker inserts the running job (a concurrent insert hits the unique index of
-        // active jobs and does nothing); a finished job is never inserted again.
+        // active jobs and does nothing); a job done is never inserted again, a failed one is
+        // (the next tick of any worker tries again).
         let inserted = with_pool!(self, pool => sqlx::query(
             "INSERT INTO jobs (kind, target, run_at, tz, local_time, state, lease_owner, lease_until, created_at)
              SELECT $1, $2, $3, 'UTC', '', 'running', $4, $3 + $5, $3
-             WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1 AND target = $2)
+             WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1 AND target = $2 AND state <> 'failed')
              ON CONFLICT DO NOTHING",
         )
         .bind(kind)
@@ -1067,7 +1068,12 @@ mod tests {
             store.job_claim_once("publish", "a@100", "w3", 200, 30).await.unwrap().is_none(),
             "done once, never again"
         );
-        assert!(store.job_claim_once("publish", "a@200", "w3", 200, 30).await.unwrap().is_some());
+        let failing = store.job_claim_once("publish", "a@200", "w3", 200, 30).await.unwrap().unwrap();
+        store.job_finish(failing.id, "w3", Some("WordPress is down"), 201).await.unwrap();
+        assert!(
+            store.job_claim_once("publish", "a@200", "w1", 202, 30).await.unwrap().is_some(),
+            "a failed one is tried again"
+        );
         store.close().await;
     }
 
