@@ -9,10 +9,10 @@ use nashr_content::newsletter::TransportKind;
 use nashr_content::{Error, Project};
 use nashr_l10n::Localizer;
 use nashr_newsletter::deliver::{Policy, Sender, now, sender_lock, store_err};
-use std::sync::atomic::Ordering;
 use nashr_newsletter::schedule::{self, Fold};
 use nashr_newsletter::{Issue, Key, Renderer, Transport};
 use nashr_store::Store;
+use std::sync::atomic::Ordering;
 
 use crate::{EXIT_INPUT, EXIT_USAGE, Ui, plural};
 
@@ -594,8 +594,7 @@ pub(crate) fn worker(root: &Path, args: &WorkerArgs, ui: &mut Ui<'_>) -> Result<
 fn spawn_stop_on_signal(stop: Arc<std::sync::atomic::AtomicBool>, wake: Arc<tokio::sync::Notify>) -> Result<(), Error> {
     let signal_err = |e: std::io::Error| Error::Environment(format!("cannot listen for signals: {e}"));
     #[cfg(unix)]
-    let mut term =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(signal_err)?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(signal_err)?;
     tokio::spawn(async move {
         #[cfg(unix)]
         tokio::select! {

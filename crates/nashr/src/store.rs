@@ -30,7 +30,10 @@ fn versions(list: &[(i64, String)]) -> String {
     if list.is_empty() {
         return "none".into();
     }
-    list.iter().map(|(v, d)| format!("{v} ({d})")).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|(v, d)| format!("{v} ({d})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn command(root: &std::path::Path, cmd: &StoreCommand, ui: &mut Ui<'_>) -> Result<u8, Error> {
@@ -117,7 +120,10 @@ async fn status(store: &Store, json: bool, ui: &mut Ui<'_>) -> Result<u8, Error>
                 "expired": l.until < now(),
             })).collect::<Vec<_>>(),
         });
-        ui.print(format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
+        ui.print(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        ));
         return Ok(0);
     }
     let mut out = format!(
@@ -128,14 +134,22 @@ async fn status(store: &Store, json: bool, ui: &mut Ui<'_>) -> Result<u8, Error>
         versions(&schema.pending)
     );
     if !current {
-        out.push_str("run `nashr store migrate` (or any command that opens the store) to apply the pending migrations\n");
+        out.push_str(
+            "run `nashr store migrate` (or any command that opens the store) to apply the pending migrations\n",
+        );
         ui.print(out);
         return Ok(0);
     }
     out.push_str(&format!("pending jobs: {}\n", jobs.len()));
     for j in &jobs {
         let at = jiff::Timestamp::from_second(j.run_at).unwrap_or_default();
-        out.push_str(&format!("  {} {} {}: {}\n", j.kind, j.target, j.state, schedule::show(at, &j.tz)));
+        out.push_str(&format!(
+            "  {} {} {}: {}\n",
+            j.kind,
+            j.target,
+            j.state,
+            schedule::show(at, &j.tz)
+        ));
     }
     out.push_str(&format!("sends in progress: {}\n", sends.len()));
     for (issue, c) in &sends {

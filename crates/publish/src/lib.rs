@@ -206,7 +206,11 @@ pub fn store_location(project: &Project) -> Result<nashr_store::Location, nashr_
     let from_env = std::env::var(STORE_URL_ENV).ok().filter(|u| !u.trim().is_empty());
     match from_env.as_deref().or(project.config.store.url.as_deref()) {
         Some(url) => nashr_store::Location::from_url(url, &project.root).map_err(|e| {
-            let source = if from_env.is_some() { STORE_URL_ENV } else { "[store] url in nashr.toml" };
+            let source = if from_env.is_some() {
+                STORE_URL_ENV
+            } else {
+                "[store] url in nashr.toml"
+            };
             nashr_store::StoreError::Url(format!("{source}: {e}"))
         }),
         None => Ok(nashr_store::Location::Sqlite(store_path(project))),

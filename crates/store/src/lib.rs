@@ -28,7 +28,9 @@ use std::time::Duration;
 use sqlx::Row;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 
 mod newsletter;
 #[doc(hidden)]
@@ -674,7 +676,10 @@ mod tests {
     fn store_urls_are_checked_and_passwords_never_shown() {
         let base = Path::new("/srv/clinic");
         let pg = Location::from_url("postgres://nashr:S3cret@db.internal:5432/nashr?sslmode=require", base).unwrap();
-        assert_eq!(pg.shown(), "postgres://nashr:***@db.internal:5432/nashr?sslmode=require");
+        assert_eq!(
+            pg.shown(),
+            "postgres://nashr:***@db.internal:5432/nashr?sslmode=require"
+        );
         assert!(!format!("{pg:?}").contains("S3cret"));
         assert_eq!(
             redact("postgres://u@h/d?password=S3cret&sslmode=disable"),
@@ -685,11 +690,16 @@ mod tests {
             Location::from_url("sqlite:state/x.db", base).unwrap(),
             Location::Sqlite(base.join("state/x.db"))
         );
-        let err = Location::from_url("mysql://u:S3cret@h/d", base).unwrap_err().to_string();
+        let err = Location::from_url("mysql://u:S3cret@h/d", base)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("neither postgres://") && !err.contains("S3cret"), "{err}");
         let err = Location::from_url("postgres://u:S3cret@h:notaport/d", base)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("invalid PostgreSQL URL") && !err.contains("S3cret"), "{err}");
+        assert!(
+            err.contains("invalid PostgreSQL URL") && !err.contains("S3cret"),
+            "{err}"
+        );
     }
 }

@@ -1018,16 +1018,25 @@ mod tests {
             store.deliveries_claim(None, "w2", 112, 10, 5).await.unwrap().is_empty(),
             "renewed until 118"
         );
-        store.delivery_sent("i1", &held[0].email, "w1", "<m>", 113).await.unwrap();
+        store
+            .delivery_sent("i1", &held[0].email, "w1", "<m>", 113)
+            .await
+            .unwrap();
         store.job_schedule("newsletter", "i2", 0, "UTC", "x", 0).await.unwrap();
         let job = store.job_claim_due("w1", 113, 60).await.unwrap().unwrap();
         assert_eq!(store.release("w1", 114).await.unwrap(), (1, 1));
         let again = store.deliveries_claim(None, "w2", 114, 10, 5).await.unwrap();
         assert_eq!(again.len(), 1, "released rows are due at once");
-        assert_eq!((again[0].email.as_str(), again[0].attempts), (held[1].email.as_str(), 1));
+        assert_eq!(
+            (again[0].email.as_str(), again[0].attempts),
+            (held[1].email.as_str(), 1)
+        );
         assert_eq!(store.job_claim_due("w2", 114, 60).await.unwrap().unwrap().id, job.id);
         // The ledger names who sent what.
-        store.delivery_sent("i1", &again[0].email, "w2", "<m2>", 115).await.unwrap();
+        store
+            .delivery_sent("i1", &again[0].email, "w2", "<m2>", 115)
+            .await
+            .unwrap();
         assert_eq!(
             store.sent_by_worker("i1").await.unwrap(),
             [("w1".to_string(), 1), ("w2".to_string(), 1)]
@@ -1049,7 +1058,10 @@ mod tests {
         assert_eq!(progress[0].0, "i1");
         assert_eq!((progress[0].1.queued, progress[0].1.sending), (1, 2));
         let leases = store.leases().await.unwrap();
-        let shown: Vec<_> = leases.iter().map(|l| (l.owner.as_str(), l.deliveries, l.until)).collect();
+        let shown: Vec<_> = leases
+            .iter()
+            .map(|l| (l.owner.as_str(), l.deliveries, l.until))
+            .collect();
         assert_eq!(shown, [("w1", 1, 65), ("w2", 1, 35)]);
         store.close().await;
     }
@@ -1060,18 +1072,43 @@ mod tests {
         let store = db.open().await;
         let job = store.job_claim_once("publish", "a@100", "w1", 100, 30).await.unwrap();
         assert!(job.is_some());
-        assert!(store.job_claim_once("publish", "a@100", "w2", 101, 30).await.unwrap().is_none());
+        assert!(
+            store
+                .job_claim_once("publish", "a@100", "w2", 101, 30)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let taken = store.job_claim_once("publish", "a@100", "w2", 131, 30).await.unwrap();
-        assert_eq!(taken.map(|j| j.id), job.as_ref().map(|j| j.id), "w1 died: w2 takes over");
+        assert_eq!(
+            taken.map(|j| j.id),
+            job.as_ref().map(|j| j.id),
+            "w1 died: w2 takes over"
+        );
         store.job_finish(job.unwrap().id, "w2", None, 132).await.unwrap();
         assert!(
-            store.job_claim_once("publish", "a@100", "w3", 200, 30).await.unwrap().is_none(),
+            store
+                .job_claim_once("publish", "a@100", "w3", 200, 30)
+                .await
+                .unwrap()
+                .is_none(),
             "done once, never again"
         );
-        let failing = store.job_claim_once("publish", "a@200", "w3", 200, 30).await.unwrap().unwrap();
-        store.job_finish(failing.id, "w3", Some("WordPress is down"), 201).await.unwrap();
+        let failing = store
+            .job_claim_once("publish", "a@200", "w3", 200, 30)
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .job_finish(failing.id, "w3", Some("WordPress is down"), 201)
+            .await
+            .unwrap();
         assert!(
-            store.job_claim_once("publish", "a@200", "w1", 202, 30).await.unwrap().is_some(),
+            store
+                .job_claim_once("publish", "a@200", "w1", 202, 30)
+                .await
+                .unwrap()
+                .is_some(),
             "a failed one is tried again"
         );
         store.close().await;

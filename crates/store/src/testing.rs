@@ -30,12 +30,20 @@ pub struct TestDb {
 
 fn random() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     h.finish()
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
 }
 
 impl TestDb {
@@ -68,7 +76,10 @@ impl TestDb {
             .iter()
             .filter_map(|r| r.text(0).ok())
             .filter(|name| {
-                let secs = name[SCHEMA_PREFIX.len()..].split('_').next().and_then(|s| s.parse::<u64>().ok());
+                let secs = name[SCHEMA_PREFIX.len()..]
+                    .split('_')
+                    .next()
+                    .and_then(|s| s.parse::<u64>().ok());
                 secs.is_some_and(|s| s + 3600 < unix_now())
             })
             .collect();
@@ -111,7 +122,10 @@ impl Drop for TestDb {
         let Some(schema) = self.schema.take() else { return };
         // Drop may run inside an async test: a thread with its own runtime does the work.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async {
                 let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.ok()?;
                 let _ = tokio::time::timeout(
