@@ -27,14 +27,15 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Measure build times, and newsletter sending to a local SMTP sink (see BENCHMARKS.md)
+bench: ## Measure build times, and newsletter sending to a local SMTP sink: SQLite, and 1-3 workers on PostgreSQL (see BENCHMARKS.md)
 	$(CARGO) bench -p nashr-tests --bench build
 	sh scripts/bench-newsletter.sh
 
-services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd
+services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd, PostgreSQL
 	bash scripts/wordpress.sh start
 	@sh scripts/compare-locales.sh
 	@sh scripts/smtp.sh
+	@sh scripts/postgres.sh
 
 stop-services: ## Stop the test WordPress
 	bash scripts/wordpress.sh stop
