@@ -234,3 +234,56 @@ fn three_workers_share_a_send_and_a_killed_one_loses_nobody() {
         assert!(!w.output().contains("S3CRET"), "no secret in the log");
     }
 }
+
+/// `nashr store status|migrate` for the administrator: versions, pending migrations, and
+/// never the password of the store URL; a bad URL is an environment error (exit 2).
+#[test]
+fn store_commands_show_the_schema_and_never_the_password() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = rt.block_on(TestDb::postgres());
+    // Trust authentication ignores the password, so a URL with one still connects.
+    let url = db
+        .url()
+        .replacen("postgres://postgres@", "postgres://postgres:Pa55w0rd-XYZ@", 1);
+    let sample = nashr_tests::Sample::new();
+    let env = [("NASHR_STORE_URL", url.as_str())];
+    let status = nashr(sample.root(), &env, &["store", "status"]);
+    assert_eq!(status.code, Some(0), "{status:?}");
+    assert!(
+        status.stdout.contains("postgres://postgres:***@127.0.0.1"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains("pending 1 (publish ledger), 2 ("),
+        "{}",
+        status.stdout
+    );
+    let migrate = nashr(sample.root(), &env, &["store", "migrate"]);
+    assert_eq!(migrate.code, Some(0), "{migrate:?}");
+    assert!(
+        migrate.stderr.contains("applied migrations 1, 2, 3"),
+        "{}",
+        migrate.stderr
+    );
+    let status = nashr(sample.root(), &env, &["store", "status", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).expect("JSON");
+    assert_eq!(json["schema"]["applied"], serde_json::json!([1, 2, 3]));
+    assert_eq!(json["schema"]["pending"], serde_json::json!([]));
+    assert_eq!(json["backend"], "postgres");
+    for out in [&status, &migrate] {
+        assert!(
+            !format!("{}{}", out.stdout, out.stderr).contains("Pa55w0rd"),
+            "the password is never shown"
+        );
+    }
+    for bad in ["mysql://u:Pa55w0rd@db/x", "postgres://u:Pa55w0rd@db:port/x"] {
+        let out = nashr(sample.root(), &[("NASHR_STORE_URL", bad)], &["store", "status"]);
+        assert_eq!(out.code, Some(2), "{out:?}");
+        assert!(out.stderr.contains("NASHR_STORE_URL"), "{}", out.stderr);
+        assert!(!out.stderr.contains("Pa55w0rd"), "{}", out.stderr);
+    }
+}
