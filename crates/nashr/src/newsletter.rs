@@ -269,6 +269,17 @@ pub(crate) fn newsletter(root: &Path, cmd: &NewsletterCommand, ui: &mut Ui<'_>) 
                 for (email, err) in store.deliveries_failed(issue).await.map_err(store_err)? {
                     ui.print(format!("failed: {email}: {err}\n"));
                 }
+                let by: Vec<String> = store
+                    .sent_by_worker(issue)
+                    .await
+                    .map_err(store_err)?
+                    .into_iter()
+                    .filter(|(w, _)| !w.is_empty())
+                    .map(|(w, n)| format!("{w} {n}"))
+                    .collect();
+                if !by.is_empty() {
+                    ui.print(format!("sent by: {}\n", by.join(", ")));
+                }
             }
             store.close().await;
             Ok(0)
