@@ -322,7 +322,14 @@ impl Store {
             Location::Postgres(url) => {
                 let options = PgConnectOptions::from_str(url)
                     .map_err(|e| StoreError::Url(format!("invalid PostgreSQL URL {shown}: {e}")))?
-                    .application_name("nashr");
+                    .application_name("nashr")
+                    // Each outcome is its own commit; waiting for the WAL flush of each one
+                    // made a worker 3.5 times slower (BENCHMARKS.md). Without the wait, a crash
+                    // of the *database server* can lose the last fraction of a second of
+                    // commits: rows that go back to queued or sending and are sent again
+                    // (duplicates, never a skip), as SQLite's synchronous=NORMAL allows. A
+                    // worker's death loses nothing: the server has the commits.
+                    .options([("synchronous_commit", "off")]);
                 // One plain connection first: its error says why (refused, authentication,
                 // no such database) where the pool would only report a timeout.
                 use sqlx::Connection;
