@@ -30,16 +30,17 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## nashr vs Hugo on generated sites (BENCH_N=1000 for the quick one), then newsletter sending (see BENCHMARKS.md)
+bench: ## nashr vs Hugo on generated sites (BENCH_N=1000 for the quick one), then newsletter sending: SQLite, and 1-3 workers on PostgreSQL (see BENCHMARKS.md)
 	sh scripts/bench-tools.sh
 	$(CARGO) build --release --quiet -p nashr
 	$(CARGO) bench -p nashr-tests --bench build
 	sh scripts/bench-newsletter.sh
 
-services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd, headless Chromium
+services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd, PostgreSQL, headless Chromium
 	bash scripts/wordpress.sh start
 	@sh scripts/compare-locales.sh
 	@sh scripts/smtp.sh
+	@sh scripts/postgres.sh
 	@sh scripts/chromium.sh
 
 stop-services: ## Stop the test WordPress

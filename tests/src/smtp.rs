@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::repo_root;
+use crate::{Sample, repo_root};
 
 fn python() -> PathBuf {
     repo_root().join(".services/smtp/bin/python")
@@ -101,7 +101,25 @@ pub fn nashr_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
+        let mut build = Command::new(cargo);
+        // Cargo sets CARGO_PKG_VERSION and friends for this test; a crate that reads one
+        // with `env!` would then look changed to the inner cargo, and be rebuilt on every run.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy().into_owned();
+            if [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_PRIMARY_",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p))
+            {
+                build.env_remove(name);
+            }
+        }
+        let status = build
             .args(["build", "--quiet", "-p", "nashr"])
             .current_dir(repo_root())
             .status()
@@ -179,4 +197,44 @@ pub fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     let status = resp.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     let body = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
     (status, body)
+}
+
+/// The sample project sending over SMTP to 127.0.0.1:`port`, with `extra` [newsletter]
+/// settings, `smtp_extra` [newsletter.smtp] settings, and `csv` imported with `env`.
+pub fn newsletter_project(port: u16, extra: &str, smtp_extra: &str, csv: &str, env: &[(&str, &str)]) -> Sample {
+    let s = Sample::new();
+    s.replace(
+        "nashr.toml",
+        "outbox = \"outbox\"",
+        &format!("outbox = \"outbox\"\nretry_base_secs = 1\n{extra}"),
+    );
+    s.append(
+        "nashr.toml",
+        &format!(
+            "\n[newsletter.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\ntimeout_secs = 10\n{smtp_extra}"
+        ),
+    );
+    s.write("subs.csv", csv);
+    let csv_path = s.path("subs.csv");
+    let out = nashr(
+        s.root(),
+        env,
+        &["subscribers", "import", csv_path.to_str().expect("UTF-8 path")],
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    s
+}
+
+/// A subscriber CSV of (email, name, locale) rows, all with express consent.
+pub fn csv_of<S: AsRef<str>>(rows: &[(S, S, S)]) -> String {
+    let mut csv = String::from("email,name,locale,consent\n");
+    for (email, name, locale) in rows {
+        csv.push_str(&format!(
+            "{},\"{}\",{},express\n",
+            email.as_ref(),
+            name.as_ref().replace('"', "\"\""),
+            locale.as_ref()
+        ));
+    }
+    csv
 }

@@ -5,39 +5,14 @@
 use std::time::{Duration, Instant};
 
 use nashr_tests::Sample;
-use nashr_tests::smtp::{self, SmtpServer, http, nashr, spawn};
+use nashr_tests::smtp::{self, SmtpServer, csv_of, http, nashr, spawn};
 
 const KEY_ENV: &str = "NASHR_TEST_NEWSLETTER_KEY";
 const KEY: &str = "test-key-S3CRET-9f8e7d6c5b4a";
 const ENV: &[(&str, &str)] = &[(KEY_ENV, KEY)];
 
-/// The sample project sending to `port`, with `extra` [newsletter] settings and `csv` imported.
 fn project(port: u16, extra: &str, smtp_extra: &str, csv: &str) -> Sample {
-    let s = Sample::new();
-    s.replace(
-        "nashr.toml",
-        "outbox = \"outbox\"",
-        &format!("outbox = \"outbox\"\nkey_env = \"{KEY_ENV}\"\nretry_base_secs = 1\n{extra}"),
-    );
-    s.append(
-        "nashr.toml",
-        &format!(
-            "\n[newsletter.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\ntimeout_secs = 10\n{smtp_extra}"
-        ),
-    );
-    s.write("subs.csv", csv);
-    let csv_path = s.path("subs.csv");
-    let out = nashr(s.root(), ENV, &["subscribers", "import", csv_path.to_str().unwrap()]);
-    assert_eq!(out.code, Some(0), "{out:?}");
-    s
-}
-
-fn csv_of(rows: &[(&str, &str, &str)]) -> String {
-    let mut csv = String::from("email,name,locale,consent\n");
-    for (email, name, locale) in rows {
-        csv.push_str(&format!("{email},\"{}\",{locale},express\n", name.replace('"', "\"\"")));
-    }
-    csv
+    smtp::newsletter_project(port, &format!("key_env = \"{KEY_ENV}\"\n{extra}"), smtp_extra, csv, ENV)
 }
 
 fn s(v: &serde_json::Value, key: &str) -> String {

@@ -117,18 +117,22 @@ impl SiteEntry {
     }
 }
 
-/// `[store]`: the state store (publish ledger).
+/// `[store]`: the state store (publish ledger, subscribers, deliveries, jobs).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// The SQLite file, relative to the project. Default `.nashr/state.db`.
     pub path: PathBuf,
+    /// A store URL (`postgres://user@host/database`) instead of the SQLite file; the
+    /// `NASHR_STORE_URL` environment variable overrides it (and is where a password belongs).
+    pub url: Option<String>,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             path: ".nashr/state.db".into(),
+            url: None,
         }
     }
 }

@@ -55,6 +55,9 @@ enum Command {
     Worker(newsletter::WorkerArgs),
     /// Preview the site in a browser: live reload, translation marks (?marks=1), errors on the page.
     Serve(serve::ServeArgs),
+    /// The state store (SQLite file or PostgreSQL): schema migrations and status.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -202,6 +205,7 @@ pub fn execute_to(
         Command::Subscribers(cmd) => newsletter::subscribers(&cli.root, cmd, &mut ui),
         Command::Worker(args) => newsletter::worker(&cli.root, args, &mut ui),
         Command::Serve(args) => serve::serve(&cli.root, args, &mut ui),
+        Command::Store(cmd) => store::command(&cli.root, cmd, &mut ui),
     };
     match result {
         Ok(code) => code,
@@ -212,6 +216,7 @@ pub fn execute_to(
 mod newsletter;
 mod publish;
 mod serve;
+mod store;
 
 struct Ui<'a> {
     out: &'a mut dyn Write,

@@ -12,6 +12,7 @@ use nashr_newsletter::deliver::{Policy, Sender, now, sender_lock, store_err};
 use nashr_newsletter::schedule::{self, Fold};
 use nashr_newsletter::{Issue, Key, Renderer, Transport};
 use nashr_store::Store;
+use std::sync::atomic::Ordering;
 
 use crate::{EXIT_INPUT, EXIT_USAGE, Ui, plural};
 
@@ -81,12 +82,27 @@ pub(crate) struct WorkerArgs {
     /// Where to serve the unsubscribe endpoint (default: [newsletter] listen).
     #[arg(long)]
     listen: Option<String>,
-    /// Seconds between looks for due work.
+    /// Seconds between looks for due work when there is none.
     #[arg(long, default_value_t = 1.0)]
     tick: f64,
+    /// Messages in flight at once (default: [newsletter.smtp] concurrency).
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+    /// Seconds a claim holds without renewal: how soon other workers take over the work of a
+    /// worker that died (it renews its claims every third of this while it lives).
+    #[arg(long, value_name = "SECS", default_value_t = LEASE_SECS)]
+    lease: i64,
+    /// Seconds between health lines in the log (claimed, sent, retried, failed).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    health_every: f64,
     #[command(flatten)]
     transport: TransportArgs,
 }
+
+/// How long a claim holds without renewal (see `WorkerArgs::lease`).
+const LEASE_SECS: i64 = 60;
+/// A worker stops claiming this often to look at jobs, signals and its health line.
+const SLICE: Duration = Duration::from_secs(2);
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
@@ -100,8 +116,9 @@ fn store_path(project: &Project) -> PathBuf {
     nashr_publish::store_path(project)
 }
 
-async fn open_store(project: &Project) -> Result<Store, Error> {
-    Store::open(&store_path(project)).await.map_err(store_err)
+pub(crate) async fn open_store(project: &Project) -> Result<Store, Error> {
+    let location = nashr_publish::store_location(project).map_err(store_err)?;
+    Store::connect(&location).await.map_err(store_err)
 }
 
 fn renderer(project: &Project) -> Result<Arc<Renderer>, Error> {
@@ -152,7 +169,7 @@ fn sender(project: &Project, kind: TransportKind, store: Store, ui: &mut Ui) -> 
         rate: if kind == TransportKind::File { 0.0 } else { smtp.rate },
         retry_base_secs: config.retry_base_secs,
         max_attempts: config.max_attempts.max(1),
-        lease_secs: (smtp.timeout_secs as i64) * 2 + 30,
+        lease_secs: LEASE_SECS,
     };
     Ok(Sender::new(renderer(project)?, store, transport, key, policy))
 }
@@ -252,6 +269,17 @@ pub(crate) fn newsletter(root: &Path, cmd: &NewsletterCommand, ui: &mut Ui<'_>) 
                 for (email, err) in store.deliveries_failed(issue).await.map_err(store_err)? {
                     ui.print(format!("failed: {email}: {err}\n"));
                 }
+                let by: Vec<String> = store
+                    .sent_by_worker(issue)
+                    .await
+                    .map_err(store_err)?
+                    .into_iter()
+                    .filter(|(w, _)| !w.is_empty())
+                    .map(|(w, n)| format!("{w} {n}"))
+                    .collect();
+                if !by.is_empty() {
+                    ui.print(format!("sent by: {}\n", by.join(", ")));
+                }
             }
             store.close().await;
             Ok(0)
@@ -309,11 +337,18 @@ async fn send(
     ui: &mut Ui<'_>,
 ) -> Result<u8, Error> {
     let store = open_store(project).await?;
-    let Some(_lock) = sender_lock(&store_path(project))? else {
-        ui.error("another nashr (a worker or a send) is sending from this store; try again when it is done");
-        return Ok(EXIT_USAGE);
-    };
-    let orphans = store.deliveries_reclaim_orphans(now()).await.map_err(store_err)?;
+    // A SQLite store has one sender at a time; on PostgreSQL this send shares the work with
+    // the workers, and leases (not a lock) free what a dead sender held.
+    let mut _lock = None;
+    let mut orphans = 0;
+    if !store.is_shared() {
+        _lock = sender_lock(&store_path(project))?;
+        if _lock.is_none() {
+            ui.error("another nashr (a worker or a send) is sending from this store; try again when it is done");
+            return Ok(EXIT_USAGE);
+        }
+        orphans = store.deliveries_reclaim_orphans(now()).await.map_err(store_err)?;
+    }
     if orphans > 0 {
         ui.warn(format!(
             "resuming after an interruption: {orphans} message{} may have reached the server already and {} sent again (see ARCHITECTURE.md, delivery ledger)",
@@ -461,6 +496,10 @@ pub(crate) fn subscribers(root: &Path, cmd: &SubscribersCommand, ui: &mut Ui<'_>
     }
 }
 
+/// `nashr worker`: due jobs (scheduled sends and publishes), every due delivery of every
+/// issue, the unsubscribe endpoint; several of them share a PostgreSQL store. SIGTERM (or
+/// Ctrl-C) stops claiming, lets the messages in flight finish, gives back what is still
+/// claimed, and exits 0.
 pub(crate) fn worker(root: &Path, args: &WorkerArgs, ui: &mut Ui<'_>) -> Result<u8, Error> {
     let project = Project::load(root)?;
     let kind = transport_kind(&project, &args.transport);
@@ -468,6 +507,12 @@ pub(crate) fn worker(root: &Path, args: &WorkerArgs, ui: &mut Ui<'_>) -> Result<
     rt.block_on(async {
         let store = open_store(&project).await?;
         let mut sender = sender(&project, kind, store.clone(), ui)?;
+        if let Some(n) = args.concurrency {
+            sender.policy.concurrency = n.max(1);
+        }
+        sender.policy.lease_secs = args.lease.max(2);
+        let lease = sender.policy.lease_secs;
+        let id = sender.owner.clone();
         let listen = args
             .listen
             .clone()
@@ -483,15 +528,27 @@ pub(crate) fn worker(root: &Path, args: &WorkerArgs, ui: &mut Ui<'_>) -> Result<
             path: nashr_newsletter::server::Endpoint::path_of(&project.config.newsletter.unsubscribe_url),
         });
         ui.info(format!(
-            "worker: unsubscribe endpoint on http://{addr}{}",
+            "worker {id}: store {} ({}), {} message{} at once, lease {lease} s",
+            store.shown(),
+            store.backend_name(),
+            sender.policy.concurrency,
+            plural(sender.policy.concurrency)
+        ));
+        ui.info(format!(
+            "worker {id}: unsubscribe endpoint on http://{addr}{}",
             endpoint.path
         ));
         tokio::spawn(nashr_newsletter::server::serve(listener, endpoint));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        spawn_stop_on_signal(sender.stop.clone(), wake.clone())?;
         let tick = Duration::from_secs_f64(args.tick.clamp(0.05, 3600.0));
+        let health_every = Duration::from_secs_f64(args.health_every.clamp(0.1, 86_400.0));
+        let mut last_health = tokio::time::Instant::now();
         let mut lock = None;
         let mut published: Vec<String> = Vec::new();
-        loop {
-            if lock.is_none() {
+        while !sender.stop.load(Ordering::Relaxed) {
+            let mut busy = false;
+            if !store.is_shared() && lock.is_none() {
                 lock = sender_lock(&store_path(&project))?;
                 if lock.is_some() {
                     let n = store.deliveries_reclaim_orphans(now()).await.map_err(store_err)?;
@@ -503,85 +560,161 @@ pub(crate) fn worker(root: &Path, args: &WorkerArgs, ui: &mut Ui<'_>) -> Result<
                     }
                 }
             }
-            if lock.is_some() {
-                while let Some(job) = store
-                    .job_claim_due(&sender.owner, now(), 3600)
-                    .await
-                    .map_err(store_err)?
+            if store.is_shared() || lock.is_some() {
+                while !sender.stop.load(Ordering::Relaxed)
+                    && let Some(job) = store.job_claim_due(&id, now(), lease).await.map_err(store_err)?
                 {
-                    ui.info(format!("sending scheduled {} {}", job.kind, job.target));
-                    let mut lines = Vec::new();
-                    let result = sender
-                        .send_issue(&job.target, Duration::ZERO, &mut |l| lines.push(l))
-                        .await;
-                    for l in lines {
-                        ui.info(l);
-                    }
-                    match result {
-                        Ok((c, failed)) => {
-                            for (email, err) in failed {
-                                ui.warn(format!("not delivered to {email}: {err}"));
-                            }
-                            ui.info(format!(
-                                "{}: {} sent, {} failed, {} skipped, {} waiting for a retry",
-                                job.target, c.sent, c.failed, c.skipped, c.retry
-                            ));
-                            store.job_finish(job.id, None, now()).await.map_err(store_err)?;
-                        }
-                        Err(e) => {
-                            ui.warn(format!("scheduled send of {} failed: {e}", job.target));
-                            store
-                                .job_finish(job.id, Some(&e.to_string()), now())
-                                .await
-                                .map_err(store_err)?;
-                        }
-                    }
+                    run_job(&project, &mut sender, &job, ui).await?;
+                    busy = true;
                 }
-                // Retries that have come due, of any issue.
-                let report = sender.pass(None).await?;
-                if report.sent > 0 {
-                    ui.info(format!("sent {} retried message{}", report.sent, plural(report.sent)));
-                }
+                // Every due delivery of every issue: scheduled sends, retries, and the share
+                // of other workers' sends (and the work of dead ones) on a shared store.
+                let report = sender
+                    .pass_until(None, Some(tokio::time::Instant::now() + SLICE))
+                    .await?;
+                busy |= report.claimed > 0;
                 for (email, err) in report.failed {
                     ui.warn(format!("not delivered to {email}: {err}"));
                 }
             }
-            scheduled_publish(&project, &mut published, ui).await;
-            tokio::time::sleep(tick).await;
+            scheduled_publish(&project, &store, &id, lease, &mut published, ui).await?;
+            if last_health.elapsed() >= health_every {
+                ui.info(format!("worker {id}: health: {}", sender.health.line()));
+                last_health = tokio::time::Instant::now();
+            }
+            if !busy {
+                tokio::select! {
+                    _ = tokio::time::sleep(tick) => {}
+                    _ = wake.notified() => {}
+                }
+            }
         }
+        let (deliveries, jobs) = store.release(&id, now()).await.map_err(store_err)?;
+        ui.info(format!(
+            "worker {id}: stopped; gave back {deliveries} claimed deliver{} and {jobs} job{}; health: {}",
+            if deliveries == 1 { "y" } else { "ies" },
+            plural(jobs),
+            sender.health.line()
+        ));
+        store.close().await;
+        Ok(0)
     })
 }
 
-/// Publishes when a scheduled article's `publish_at` has passed (once per article per worker
-/// run; the publish ledger makes a repeated publish a no-op).
-async fn scheduled_publish(project: &Project, done: &mut Vec<String>, ui: &mut Ui<'_>) {
-    let now = jiff::Timestamp::now();
+/// Sets `stop` on SIGTERM or SIGINT (and wakes the worker from its sleep).
+fn spawn_stop_on_signal(stop: Arc<std::sync::atomic::AtomicBool>, wake: Arc<tokio::sync::Notify>) -> Result<(), Error> {
+    let signal_err = |e: std::io::Error| Error::Environment(format!("cannot listen for signals: {e}"));
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(signal_err)?;
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        stop.store(true, Ordering::Relaxed);
+        wake.notify_one();
+    });
+    Ok(())
+}
+
+/// One claimed job. A newsletter job queues its issue for every subscriber and is done: the
+/// messages are sent by every worker's passes, so a large send is shared. A publish job
+/// (taken over from a worker that died) publishes.
+async fn run_job(project: &Project, sender: &mut Sender, job: &nashr_store::Job, ui: &mut Ui<'_>) -> Result<(), Error> {
+    let id = sender.owner.clone();
+    let result = match job.kind.as_str() {
+        "newsletter" => sender.enqueue(&job.target).await.map(|n| {
+            ui.info(format!(
+                "worker {id}: scheduled send of {} started: queued {n} message{}",
+                job.target,
+                plural(n)
+            ));
+        }),
+        "publish" => publish_now(project).await,
+        other => Err(Error::Environment(format!("unknown job kind `{other}`"))),
+    };
+    let error = result.err().map(|e| {
+        ui.warn(format!("job {} {} failed: {e}", job.kind, job.target));
+        e.to_string()
+    });
+    sender
+        .store
+        .job_finish(job.id, &id, error.as_deref(), now())
+        .await
+        .map_err(store_err)
+}
+
+async fn publish_now(project: &Project) -> Result<(), Error> {
+    let l10n = Localizer::load(project)?;
+    let options = nashr_publish::PublishOptions {
+        dry_run: false,
+        target: None,
+        now: jiff::Timestamp::now(),
+    };
+    nashr_publish::publish(project, &l10n, &options, &|_, _, _| {})
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::Environment(e.to_string()))
+}
+
+/// Publishes when a scheduled article's `publish_at` has passed: one worker does it (a
+/// `publish` job per article and time, claimed once), the others skip it.
+async fn scheduled_publish(
+    project: &Project,
+    store: &Store,
+    id: &str,
+    lease: i64,
+    done: &mut Vec<String>,
+    ui: &mut Ui<'_>,
+) -> Result<(), Error> {
+    let now_ts = jiff::Timestamp::now();
     let due: Vec<String> = project
         .articles
         .iter()
         .filter(|a| a.front().status == nashr_content::Status::Scheduled)
-        .filter(|a| a.front().publish_at.is_some_and(|t| t.0 <= now))
-        .map(|a| a.slug.clone())
+        .filter_map(|a| {
+            let at = a.front().publish_at.as_ref()?.0;
+            (at <= now_ts).then(|| format!("{}@{}", a.slug, at.as_second()))
+        })
         .filter(|s| !done.contains(s))
         .collect();
-    if due.is_empty() {
-        return;
-    }
-    let Ok(l10n) = Localizer::load(project) else { return };
-    let options = nashr_publish::PublishOptions {
-        dry_run: false,
-        target: None,
-        now,
-    };
-    match nashr_publish::publish(project, &l10n, &options, &|_, _, _| {}).await {
-        Ok(_) => {
-            ui.info(format!(
-                "published scheduled article{}: {}",
-                plural(due.len()),
-                due.join(", ")
-            ));
-            done.extend(due);
+    let mut mine = Vec::new();
+    for key in due {
+        if let Some(job) = store
+            .job_claim_once("publish", &key, id, now(), lease)
+            .await
+            .map_err(store_err)?
+        {
+            mine.push(job);
         }
+        done.push(key);
+    }
+    if mine.is_empty() {
+        return Ok(());
+    }
+    let result = publish_now(project).await;
+    let names: Vec<&str> = mine.iter().map(|j| j.target.split('@').next().unwrap_or("")).collect();
+    match &result {
+        Ok(()) => ui.info(format!(
+            "worker {id}: published scheduled article{}: {}",
+            plural(names.len()),
+            names.join(", ")
+        )),
         Err(e) => ui.warn(format!("scheduled publish failed: {e}")),
     }
+    let error = result.err().map(|e| e.to_string());
+    if error.is_some() {
+        // Tried again on the next tick (by whichever worker claims it).
+        done.retain(|k| !mine.iter().any(|j| &j.target == k));
+    }
+    for job in &mine {
+        store
+            .job_finish(job.id, id, error.as_deref(), now())
+            .await
+            .map_err(store_err)?;
+    }
+    Ok(())
 }

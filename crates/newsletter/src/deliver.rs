@@ -9,9 +9,15 @@
 //! accepted the message before the crash, and the ledger could not record it. At most
 //! `concurrency` messages are in flight, so a crash duplicates at most that many (one with
 //! `concurrency = 1`); the outcome is committed right after the 250 to keep the window small.
+//!
+//! On a shared store (PostgreSQL) several senders claim from the same ledger. Each has a
+//! worker id (`<host>-<pid>-<random>`), renews the leases of what it holds while it sends,
+//! and records outcomes only for rows it still holds; a sender that dies holds its rows until
+//! the lease runs out, then another sends them (the same duplicate bound, per death).
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nashr_content::Error;
@@ -32,13 +38,15 @@ pub struct Policy {
     /// First retry after a temporary failure; doubled each attempt.
     pub retry_base_secs: u64,
     pub max_attempts: u32,
-    /// How long a claim holds before another sender may take the row.
+    /// How long a claim holds before another sender may take the row; renewed every third
+    /// of it while the sender works.
     pub lease_secs: i64,
 }
 
 /// What one pass did.
 #[derive(Debug, Clone, Default)]
 pub struct PassReport {
+    pub claimed: usize,
     pub sent: usize,
     pub retry: usize,
     pub failed: Vec<(String, String)>,
@@ -56,14 +64,63 @@ pub fn store_err(e: StoreError) -> Error {
     Error::Environment(e.to_string())
 }
 
+/// This process's id in logs and in the ledger: `<host>-<pid>-<random>`, unique even when a
+/// restarted worker gets the pid of a dead one.
+pub fn worker_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_i64(jiff::Timestamp::now().as_nanosecond() as i64);
+    format!("{host}-{}-{:04x}", std::process::id(), h.finish() & 0xffff)
+}
+
+/// Running totals for the worker's health line.
+#[derive(Debug, Default)]
+pub struct Health {
+    pub claimed: AtomicUsize,
+    pub sent: AtomicUsize,
+    pub retried: AtomicUsize,
+    pub failed: AtomicUsize,
+}
+
+impl Health {
+    pub fn line(&self) -> String {
+        format!(
+            "claimed {}, sent {}, retried {}, failed {}",
+            self.claimed.load(Ordering::Relaxed),
+            self.sent.load(Ordering::Relaxed),
+            self.retried.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed)
+        )
+    }
+}
+
+/// Aborts the lease renewal when a pass ends, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub struct Sender {
     pub renderer: Arc<Renderer>,
     pub store: Store,
     pub transport: Arc<Transport>,
     pub key: Key,
     pub policy: Policy,
-    /// This process's claims.
+    /// This process's worker id: the owner of its claims.
     pub owner: String,
+    pub health: Arc<Health>,
+    /// Set (by a signal handler) to stop claiming: the pass finishes what is in flight.
+    pub stop: Arc<AtomicBool>,
     emails: HashMap<(String, String), Arc<LocaleEmail>>,
     issues: HashMap<String, Issue>,
 }
@@ -76,7 +133,9 @@ impl Sender {
             transport: Arc::new(transport),
             key,
             policy,
-            owner: format!("{}:{}", std::process::id(), now()),
+            owner: worker_id(),
+            health: Arc::default(),
+            stop: Arc::default(),
             emails: HashMap::new(),
             issues: HashMap::new(),
         }
@@ -98,8 +157,32 @@ impl Sender {
 
     /// Sends every delivery that is due now (of `issue`, or of every issue), until none is.
     pub async fn pass(&mut self, issue: Option<&str>) -> Result<PassReport, Error> {
+        self.pass_until(issue, None).await
+    }
+
+    /// [`Sender::pass`] that stops claiming at `deadline` (or when `stop` is set) and returns
+    /// once what it holds is sent, so a worker can look at its jobs and signals in between.
+    pub async fn pass_until(
+        &mut self,
+        issue: Option<&str>,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<PassReport, Error> {
         let mut report = PassReport::default();
         self.store.deliveries_skip_inactive(now()).await.map_err(store_err)?;
+        let _renewal = {
+            let (store, owner, lease) = (self.store.clone(), self.owner.clone(), self.policy.lease_secs);
+            let every = Duration::from_secs_f64((lease as f64 / 3.0).max(0.5));
+            AbortOnDrop(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = store.deliveries_renew(&owner, now(), lease).await {
+                        tracing::warn!("cannot renew the leases of {owner}: {e}");
+                    }
+                }
+            }))
+        };
         let mut set: JoinSet<(Claimed, String, Outcome)> = JoinSet::new();
         let interval = (self.policy.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / self.policy.rate));
         let mut next_slot = tokio::time::Instant::now();
@@ -107,12 +190,16 @@ impl Sender {
         loop {
             let free = concurrency - set.len();
             let mut claimed = Vec::new();
-            if free > 0 {
+            let stopping =
+                self.stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| tokio::time::Instant::now() >= d);
+            if free > 0 && !stopping {
                 claimed = self
                     .store
                     .deliveries_claim(issue, &self.owner, now(), self.policy.lease_secs, free)
                     .await
                     .map_err(store_err)?;
+                report.claimed += claimed.len();
+                self.health.claimed.fetch_add(claimed.len(), Ordering::Relaxed);
             }
             for c in claimed {
                 let locale = self.renderer.resolve_locale(&c.locale);
@@ -164,12 +251,14 @@ impl Sender {
         let result = match outcome {
             Outcome::Sent => {
                 report.sent += 1;
+                self.health.sent.fetch_add(1, Ordering::Relaxed);
                 self.store
                     .delivery_sent(&c.issue, &c.email, &self.owner, message_id, t)
                     .await
             }
             Outcome::Transient(e) if (c.attempts as u32) < self.policy.max_attempts => {
                 report.retry += 1;
+                self.health.retried.fetch_add(1, Ordering::Relaxed);
                 let backoff = self
                     .policy
                     .retry_base_secs
@@ -181,12 +270,14 @@ impl Sender {
             }
             Outcome::Transient(e) => {
                 let e = format!("gave up after {} attempts: {e}", c.attempts);
+                self.health.failed.fetch_add(1, Ordering::Relaxed);
                 report.failed.push((c.email.clone(), e.clone()));
                 self.store
                     .delivery_failed(&c.issue, &c.email, &self.owner, &e, false, t, &now_text())
                     .await
             }
             Outcome::Permanent(e) => {
+                self.health.failed.fetch_add(1, Ordering::Relaxed);
                 report.failed.push((c.email.clone(), e.clone()));
                 self.store
                     .delivery_failed(&c.issue, &c.email, &self.owner, &e, true, t, &now_text())
@@ -220,6 +311,15 @@ pub fn sender_lock(store_path: &std::path::Path) -> Result<Option<std::fs::File>
 }
 
 impl Sender {
+    /// Queues `issue` for every active subscriber not yet queued (a scheduled send starts);
+    /// returns how many. The issue is rendered first, so a broken issue fails its job instead
+    /// of queuing messages nobody can build.
+    pub async fn enqueue(&mut self, issue: &str) -> Result<usize, Error> {
+        let source = self.renderer.project.config.site.source_locale.clone();
+        self.email(issue, &source)?;
+        self.store.deliveries_enqueue(issue, now()).await.map_err(store_err)
+    }
+
     /// Queues `issue` for every active subscriber not yet queued, then sends until every row
     /// is finished, waiting for retries that are due within `wait`. Returns the ledger's
     /// counts and the failures of this run.

@@ -192,9 +192,29 @@ pub fn targets(project: &Project) -> Vec<(String, TargetConfig)> {
         .collect()
 }
 
-/// The state store file of the project.
+/// The state store file of the project (SQLite).
 pub fn store_path(project: &Project) -> PathBuf {
     project.root.join(&project.config.store.path)
+}
+
+/// The environment variable that chooses the store (`postgres://…`), over `[store]`.
+pub const STORE_URL_ENV: &str = "NASHR_STORE_URL";
+
+/// Where the project's state is: `NASHR_STORE_URL`, else `[store] url`, else the SQLite file
+/// `[store] path`.
+pub fn store_location(project: &Project) -> Result<nashr_store::Location, nashr_store::StoreError> {
+    let from_env = std::env::var(STORE_URL_ENV).ok().filter(|u| !u.trim().is_empty());
+    match from_env.as_deref().or(project.config.store.url.as_deref()) {
+        Some(url) => nashr_store::Location::from_url(url, &project.root).map_err(|e| {
+            let source = if from_env.is_some() {
+                STORE_URL_ENV
+            } else {
+                "[store] url in nashr.toml"
+            };
+            nashr_store::StoreError::Url(format!("{source}: {e}"))
+        }),
+        None => Ok(nashr_store::Location::Sqlite(store_path(project))),
+    }
 }
 
 /// Publishes to every target (or `options.target`), one after the other.
@@ -239,11 +259,12 @@ pub async fn publish(
             TargetKind::Wordpress => {
                 if store.is_none() {
                     // A dry run reads the ledger but must not create it.
-                    let path = store_path(project);
-                    store = Some(if options.dry_run && !path.exists() {
-                        nashr_store::Store::in_memory().await?
-                    } else {
-                        nashr_store::Store::open(&path).await?
+                    let location = store_location(project)?;
+                    store = Some(match &location {
+                        nashr_store::Location::Sqlite(path) if options.dry_run && !path.exists() => {
+                            nashr_store::Store::in_memory().await?
+                        }
+                        _ => nashr_store::Store::connect(&location).await?,
                     });
                 }
                 let Some(store) = store.clone() else { continue };

@@ -1,11 +1,15 @@
-//! nashr's state store. For now it holds the publish ledger: per target × article × locale,
-//! the remote id and URL of what nashr published and a hash of what it sent, and the media
-//! files uploaded to each site by the hash of their bytes.
+//! nashr's state store: the publish ledger (per target × article × locale, the remote id and
+//! URL and a hash of what was sent), uploaded media, and the newsletter's subscribers,
+//! delivery ledger and scheduled jobs (`newsletter`).
 //!
-//! SQLite is the embedded default (`.nashr/state.db`). The interface is small and async so that
-//! a PostgreSQL backend (for several workers) can sit behind the same methods later; the SQL is
-//! plain and portable (no query macros, so no database is needed at build time). Versioned
-//! migrations are embedded in the binary and run when the store is opened.
+//! Two backends behind one [`Store`]: **SQLite** (`.nashr/state.db`), the embedded default for
+//! one machine, and **PostgreSQL** (`NASHR_STORE_URL=postgres://…`), where several workers on
+//! several machines share the work. Every method has one SQL text that both run (`$1`
+//! placeholders, `ON CONFLICT`, `RETURNING`), executed by `with_pool!` on whichever pool the
+//! store has; only the claims differ, because PostgreSQL must lock what it hands out
+//! (`FOR UPDATE SKIP LOCKED`) and SQLite has one writer anyway. Each backend has its own
+//! migrations (`migrations/<backend>/`) with the same versions and the same logical schema;
+//! they are embedded in the binary and run when the store is opened.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nashr_store::StoreError> {
@@ -19,25 +23,107 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::Row;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 
 mod newsletter;
-pub use newsletter::{Claimed, DeliveryCounts, ImportReport, Job, NewSubscriber, Subscriber};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+#[doc(hidden)]
+pub mod testing;
+pub use newsletter::{Claimed, DeliveryCounts, ImportReport, Job, Lease, NewSubscriber, Subscriber};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the state store {path}: {source}")]
-    Open { path: PathBuf, source: sqlx::Error },
-    #[error("cannot update the schema of the state store {path}: {source}")]
+    #[error("cannot open the state store {store}: {source}")]
+    Open { store: String, source: sqlx::Error },
+    #[error("cannot update the schema of the state store {store}: {source}")]
     Migrate {
-        path: PathBuf,
+        store: String,
         source: sqlx::migrate::MigrateError,
     },
+    #[error("{0}")]
+    Url(String),
     #[error("state store: {0}")]
     Query(#[from] sqlx::Error),
+}
+
+/// Where the state lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file (created with its directory if missing).
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user:password@host:port/database?…`).
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+impl Location {
+    /// Reads a store URL: `postgres://…` or `postgresql://…`, or `sqlite:PATH` (relative to
+    /// `base`). Anything else is an error that names the accepted forms (and never the
+    /// password).
+    pub fn from_url(url: &str, base: &Path) -> Result<Location, StoreError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // Parse now, so a bad URL is reported before anything runs.
+            PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Url(format!("invalid PostgreSQL URL {}: {e}", redact(url))))?;
+            return Ok(Location::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(StoreError::Url("the store URL `sqlite:` names no file".into()));
+            }
+            return Ok(Location::Sqlite(base.join(path)));
+        }
+        Err(StoreError::Url(format!(
+            "the store URL `{}` is neither postgres://user@host/database nor sqlite:PATH",
+            redact(url)
+        )))
+    }
+
+    /// The location as it may be shown: a path, or the URL with its password replaced.
+    pub fn shown(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => redact(url),
+        }
+    }
+}
+
+/// `url` with the password (in the user info, or a `password=` parameter) replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = scheme_end + 3;
+        let authority_end = out[rest..].find(['/', '?', '#']).map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..authority_end].rfind('@')
+            && let Some(colon) = out[rest..rest + at].find(':')
+        {
+            out.replace_range(rest + colon + 1..rest + at, "***");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", params.join("&"));
+    }
+    out
 }
 
 /// One published article in one locale on one target.
@@ -67,22 +153,48 @@ pub struct MediaEntry {
     pub remote_url: String,
 }
 
-/// The migrations, in order; each runs once, in a transaction, when the store is opened.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// The migrations of one backend, in order: (version, description, SQL). Both lists have the
+/// same versions and descriptions (a test checks it); each runs once, in a transaction.
+type Migrations = &'static [(i64, &'static str, &'static str)];
+
+const SQLITE_MIGRATIONS: Migrations = &[
     (
         1,
         "publish ledger",
-        include_str!("../migrations/0001_publish_ledger.sql"),
+        include_str!("../migrations/sqlite/0001_publish_ledger.sql"),
     ),
     (
         2,
         "newsletter: subscribers, deliveries, jobs",
-        include_str!("../migrations/0002_newsletter.sql"),
+        include_str!("../migrations/sqlite/0002_newsletter.sql"),
+    ),
+    (
+        3,
+        "workers in the ledger",
+        include_str!("../migrations/sqlite/0003_workers.sql"),
     ),
 ];
 
-fn migrator() -> Migrator {
-    let migrations: Vec<Migration> = MIGRATIONS
+const POSTGRES_MIGRATIONS: Migrations = &[
+    (
+        1,
+        "publish ledger",
+        include_str!("../migrations/postgres/0001_publish_ledger.sql"),
+    ),
+    (
+        2,
+        "newsletter: subscribers, deliveries, jobs",
+        include_str!("../migrations/postgres/0002_newsletter.sql"),
+    ),
+    (
+        3,
+        "workers in the ledger",
+        include_str!("../migrations/postgres/0003_workers.sql"),
+    ),
+];
+
+fn migrator(list: Migrations) -> Migrator {
+    let migrations: Vec<Migration> = list
         .iter()
         .map(|(version, description, sql)| {
             Migration::new(
@@ -100,65 +212,247 @@ fn migrator() -> Migrator {
     }
 }
 
-#[derive(Debug, Clone)]
+/// The schema versions of a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// Applied, with their descriptions.
+    pub applied: Vec<(i64, String)>,
+    /// Known to this nashr and not applied yet.
+    pub pending: Vec<(i64, String)>,
+    /// Applied by a newer nashr (this one refuses to touch the store).
+    pub unknown: Vec<i64>,
+}
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the store's pool, whichever backend it is: the body is
+/// compiled once per backend, so one SQL text serves both.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Column access shared by both backends' rows.
+pub(crate) trait Cols {
+    fn text(&self, i: usize) -> Result<String, StoreError>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
+    fn int(&self, i: usize) -> Result<i64, StoreError>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError>;
+}
+
+macro_rules! impl_cols {
+    ($row:ty) => {
+        impl Cols for $row {
+            fn text(&self, i: usize) -> Result<String, StoreError> {
+                Ok(self.try_get(i)?)
+            }
+            fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+                Ok(self.try_get(i)?)
+            }
+            fn int(&self, i: usize) -> Result<i64, StoreError> {
+                Ok(self.try_get(i)?)
+            }
+            fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+                Ok(self.try_get(i)?)
+            }
+        }
+    };
+}
+impl_cols!(SqliteRow);
+impl_cols!(PgRow);
+
+#[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pub(crate) backend: Backend,
+    shown: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.shown)
+    }
 }
 
 impl Store {
     /// Opens (creating it and its directory if needed) the SQLite store at `path`, and brings
     /// its schema up to date.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
-                path: path.to_path_buf(),
-                source: sqlx::Error::Io(e),
-            })?;
-        }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            // Several writers (one per concurrent upload) and a reader never block each other
-            // for long; each ledger row is committed as soon as its post is published.
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        Self::connect(options, path).await
+        Self::connect(&Location::Sqlite(path.to_path_buf())).await
+    }
+
+    /// Opens the store at `location` and brings its schema up to date. On PostgreSQL several
+    /// processes may start at once: sqlx serialises their migrations with an advisory lock.
+    pub async fn connect(location: &Location) -> Result<Store, StoreError> {
+        let store = Self::connect_unmigrated(location).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the store without touching its schema (for `nashr store status`).
+    pub async fn connect_unmigrated(location: &Location) -> Result<Store, StoreError> {
+        let shown = location.shown();
+        let open_err = |source| StoreError::Open {
+            store: shown.clone(),
+            source,
+        };
+        let backend = match location {
+            Location::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| open_err(sqlx::Error::Io(e)))?;
+                }
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    // Several writers (one per concurrent upload) and a reader never block each
+                    // other for long; each ledger row is committed as soon as its post is published.
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10));
+                Backend::Sqlite(Self::sqlite_pool(options).await.map_err(open_err)?)
+            }
+            Location::Postgres(url) => {
+                let options = PgConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Url(format!("invalid PostgreSQL URL {shown}: {e}")))?
+                    .application_name("nashr")
+                    // Each outcome is its own commit; waiting for the WAL flush of each one
+                    // made a worker 3.5 times slower (BENCHMARKS.md). Without the wait, a crash
+                    // of the *database server* can lose the last fraction of a second of
+                    // commits: rows that go back to queued or sending and are sent again
+                    // (duplicates, never a skip), as SQLite's synchronous=NORMAL allows. A
+                    // worker's death loses nothing: the server has the commits.
+                    .options([("synchronous_commit", "off")]);
+                // One plain connection first: its error says why (refused, authentication,
+                // no such database) where the pool would only report a timeout.
+                use sqlx::Connection;
+                sqlx::PgConnection::connect_with(&options)
+                    .await
+                    .map_err(open_err)?
+                    .close()
+                    .await
+                    .map_err(open_err)?;
+                // The send loop writes outcomes one at a time; the lease renewal, the
+                // unsubscribe endpoint and a publish need a few more.
+                let pool = PgPoolOptions::new()
+                    .max_connections(6)
+                    .acquire_timeout(Duration::from_secs(15))
+                    .connect_with(options)
+                    .await
+                    .map_err(open_err)?;
+                Backend::Postgres(pool)
+            }
+        };
+        Ok(Store { backend, shown })
     }
 
     /// A store that lives in memory only (for tests and `--dry-run` without a ledger).
     pub async fn in_memory() -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(|source| StoreError::Open {
-            path: ":memory:".into(),
+        let open_err = |source| StoreError::Open {
+            store: ":memory:".into(),
             source,
-        })?;
-        Self::connect(options, Path::new(":memory:")).await
+        };
+        let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(open_err)?;
+        let store = Store {
+            backend: Backend::Sqlite(Self::sqlite_pool(options).await.map_err(open_err)?),
+            shown: ":memory:".into(),
+        };
+        store.migrate().await?;
+        Ok(store)
     }
 
-    async fn connect(options: SqliteConnectOptions, path: &Path) -> Result<Store, StoreError> {
+    async fn sqlite_pool(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
         // One connection: SQLite serialises writers anyway, and an in-memory database exists
         // per connection.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        migrator().run(&pool).await.map_err(|source| StoreError::Migrate {
-            path: path.to_path_buf(),
+        SqlitePoolOptions::new().max_connections(1).connect_with(options).await
+    }
+
+    /// Applies the migrations this nashr knows and the store lacks; returns their versions.
+    /// A store written by a newer nashr (an unknown migration) is refused, not clobbered.
+    pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        let before = self.schema_status().await?;
+        let result = match &self.backend {
+            Backend::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await,
+            Backend::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await,
+        };
+        result.map_err(|source| StoreError::Migrate {
+            store: self.shown.clone(),
             source,
         })?;
-        Ok(Store { pool })
+        Ok(before.pending.iter().map(|(v, _)| *v).collect())
+    }
+
+    /// Applied, pending and unknown schema versions.
+    pub async fn schema_status(&self) -> Result<SchemaStatus, StoreError> {
+        let (exists_sql, known) = match &self.backend {
+            Backend::Sqlite(_) => (
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                SQLITE_MIGRATIONS,
+            ),
+            Backend::Postgres(_) => (
+                // In the first schema of the search path, where sqlx creates it.
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '_sqlx_migrations' AND table_schema = current_schema()",
+                POSTGRES_MIGRATIONS,
+            ),
+        };
+        let exists = with_pool!(self, pool => sqlx::query(exists_sql).fetch_one(pool).await?.int(0)?) > 0;
+        let mut applied = Vec::new();
+        if exists {
+            let rows = with_pool!(self, pool => {
+                let rows = sqlx::query("SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version")
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(|r| Ok((r.int(0)?, r.text(1)?))).collect::<Result<Vec<_>, StoreError>>()?
+            });
+            applied = rows;
+        }
+        let pending = known
+            .iter()
+            .filter(|(v, _, _)| !applied.iter().any(|(a, _)| a == v))
+            .map(|(v, d, _)| (*v, d.to_string()))
+            .collect();
+        let unknown = applied
+            .iter()
+            .filter(|(a, _)| !known.iter().any(|(v, _, _)| v == a))
+            .map(|(a, _)| *a)
+            .collect();
+        Ok(SchemaStatus {
+            applied,
+            pending,
+            unknown,
+        })
     }
 
     /// The schema version (the newest migration applied).
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get(0)?)
+        let status = self.schema_status().await?;
+        Ok(status.applied.iter().map(|(v, _)| *v).max().unwrap_or(0))
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Whether several processes may send from this store at once (PostgreSQL). A SQLite
+    /// store has one sender at a time (the sender lock, see `nashr_newsletter::deliver`).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Where the store is, safe to print (no password).
+    pub fn shown(&self) -> &str {
+        &self.shown
     }
 
     pub async fn ledger_get(
@@ -167,110 +461,127 @@ impl Store {
         article: &str,
         locale: &str,
     ) -> Result<Option<LedgerEntry>, StoreError> {
-        let row = sqlx::query(
-            "SELECT target, article, locale, remote_id, remote_url, hash, updated_at FROM publish_ledger
-             WHERE target = ? AND article = ? AND locale = ?",
-        )
-        .bind(target)
-        .bind(article)
-        .bind(locale)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| ledger_row(&r)).transpose()
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT target, article, locale, remote_id, remote_url, hash, updated_at FROM publish_ledger
+                 WHERE target = $1 AND article = $2 AND locale = $3",
+            )
+            .bind(target)
+            .bind(article)
+            .bind(locale)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| ledger_row(&r)).transpose()
+        })
     }
 
     /// Every entry of `target`, by article and locale.
     pub async fn ledger_entries(&self, target: &str) -> Result<Vec<LedgerEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT target, article, locale, remote_id, remote_url, hash, updated_at FROM publish_ledger
-             WHERE target = ? ORDER BY article, locale",
-        )
-        .bind(target)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(ledger_row).collect()
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT target, article, locale, remote_id, remote_url, hash, updated_at FROM publish_ledger
+                 WHERE target = $1 ORDER BY article, locale",
+            )
+            .bind(target)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(ledger_row).collect()
+        })
     }
 
     /// Records (or replaces) one entry; committed when this returns.
     pub async fn ledger_put(&self, e: &LedgerEntry) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO publish_ledger (target, article, locale, remote_id, remote_url, hash, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (target, article, locale) DO UPDATE SET
-               remote_id = excluded.remote_id, remote_url = excluded.remote_url,
-               hash = excluded.hash, updated_at = excluded.updated_at",
-        )
-        .bind(&e.target)
-        .bind(&e.article)
-        .bind(&e.locale)
-        .bind(e.remote_id)
-        .bind(&e.remote_url)
-        .bind(&e.hash)
-        .bind(&e.updated_at)
-        .execute(&self.pool)
-        .await?;
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO publish_ledger (target, article, locale, remote_id, remote_url, hash, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (target, article, locale) DO UPDATE SET
+                   remote_id = excluded.remote_id, remote_url = excluded.remote_url,
+                   hash = excluded.hash, updated_at = excluded.updated_at",
+            )
+            .bind(&e.target)
+            .bind(&e.article)
+            .bind(&e.locale)
+            .bind(e.remote_id)
+            .bind(&e.remote_url)
+            .bind(&e.hash)
+            .bind(&e.updated_at)
+            .execute(pool)
+            .await?;
+        });
         Ok(())
     }
 
     pub async fn media_get(&self, target: &str, site: &str, hash: &str) -> Result<Option<MediaEntry>, StoreError> {
-        let row = sqlx::query(
-            "SELECT target, site, hash, remote_id, remote_url FROM publish_media
-             WHERE target = ? AND site = ? AND hash = ?",
-        )
-        .bind(target)
-        .bind(site)
-        .bind(hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(MediaEntry {
-                target: r.try_get(0)?,
-                site: r.try_get(1)?,
-                hash: r.try_get(2)?,
-                remote_id: r.try_get(3)?,
-                remote_url: r.try_get(4)?,
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT target, site, hash, remote_id, remote_url FROM publish_media
+                 WHERE target = $1 AND site = $2 AND hash = $3",
+            )
+            .bind(target)
+            .bind(site)
+            .bind(hash)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| {
+                Ok(MediaEntry {
+                    target: r.text(0)?,
+                    site: r.text(1)?,
+                    hash: r.text(2)?,
+                    remote_id: r.int(3)?,
+                    remote_url: r.text(4)?,
+                })
             })
+            .transpose()
         })
-        .transpose()
     }
 
     pub async fn media_put(&self, e: &MediaEntry) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO publish_media (target, site, hash, remote_id, remote_url) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (target, site, hash) DO UPDATE SET
-               remote_id = excluded.remote_id, remote_url = excluded.remote_url",
-        )
-        .bind(&e.target)
-        .bind(&e.site)
-        .bind(&e.hash)
-        .bind(e.remote_id)
-        .bind(&e.remote_url)
-        .execute(&self.pool)
-        .await?;
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO publish_media (target, site, hash, remote_id, remote_url) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (target, site, hash) DO UPDATE SET
+                   remote_id = excluded.remote_id, remote_url = excluded.remote_url",
+            )
+            .bind(&e.target)
+            .bind(&e.site)
+            .bind(&e.hash)
+            .bind(e.remote_id)
+            .bind(&e.remote_url)
+            .execute(pool)
+            .await?;
+        });
         Ok(())
     }
 
-    /// Closes the connections cleanly (the WAL is checkpointed).
+    /// Closes the connections cleanly (SQLite: the WAL is checkpointed).
     pub async fn close(&self) {
-        self.pool.close().await;
+        with_pool!(self, pool => pool.close().await)
+    }
+
+    /// Runs one SQL statement as it is (tests: a change made behind the store's back).
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(with_pool!(self, pool => sqlx::query(sql).execute(pool).await?.rows_affected()))
     }
 }
 
-fn ledger_row(r: &sqlx::sqlite::SqliteRow) -> Result<LedgerEntry, StoreError> {
+fn ledger_row(r: &impl Cols) -> Result<LedgerEntry, StoreError> {
     Ok(LedgerEntry {
-        target: r.try_get(0)?,
-        article: r.try_get(1)?,
-        locale: r.try_get(2)?,
-        remote_id: r.try_get(3)?,
-        remote_url: r.try_get(4)?,
-        hash: r.try_get(5)?,
-        updated_at: r.try_get(6)?,
+        target: r.text(0)?,
+        article: r.text(1)?,
+        locale: r.text(2)?,
+        remote_id: r.int(3)?,
+        remote_url: r.text(4)?,
+        hash: r.text(5)?,
+        updated_at: r.text(6)?,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{TestDb, on_both_backends};
 
     fn entry(hash: &str) -> LedgerEntry {
         LedgerEntry {
@@ -284,26 +595,24 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn ledger_survives_reopening_and_upserts() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(".nashr/state.db");
-        let store = Store::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 2);
+    async fn ledger_survives_reopening_and_upserts(db: &TestDb) {
+        let store = db.open().await;
+        assert_eq!(store.schema_version().await.unwrap(), 3);
         assert_eq!(store.ledger_get("wp", "acupuncture", "fa").await.unwrap(), None);
         store.ledger_put(&entry("a")).await.unwrap();
         store.ledger_put(&entry("b")).await.unwrap();
         store.close().await;
 
         // Reopening runs no migration twice and finds the row, updated in place.
-        let store = Store::open(&path).await.unwrap();
+        let store = db.open().await;
+        assert!(store.schema_status().await.unwrap().pending.is_empty());
         assert_eq!(store.ledger_entries("wp").await.unwrap(), vec![entry("b")]);
         assert!(store.ledger_entries("other").await.unwrap().is_empty());
+        store.close().await;
     }
 
-    #[tokio::test]
-    async fn media_by_site_and_hash() {
-        let store = Store::in_memory().await.unwrap();
+    async fn media_by_site_and_hash(db: &TestDb) {
+        let store = db.open().await;
         let m = MediaEntry {
             target: "wp".into(),
             site: "https://fa.example/".into(),
@@ -317,21 +626,87 @@ mod tests {
             Some(m)
         );
         assert_eq!(store.media_get("wp", "https://en.example/", "abc").await.unwrap(), None);
+        store.close().await;
     }
 
-    #[tokio::test]
-    async fn a_newer_schema_is_reported_not_clobbered() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.db");
-        Store::open(&path).await.unwrap().close().await;
+    async fn a_newer_schema_is_reported_not_clobbered(db: &TestDb) {
+        let store = db.open().await;
         // A store written by a newer nashr (a migration this binary does not know).
-        let store = Store::open(&path).await.unwrap();
-        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99, 'future', 1, x'00', 0)")
-            .execute(&store.pool)
+        with_pool!(store, pool => {
+            sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, $3, $4, $5)")
+                .bind(99_i64)
+                .bind("future")
+                .bind(true)
+                .bind(vec![0_u8])
+                .bind(0_i64)
+                .execute(pool)
+                .await
+                .unwrap();
+        });
+        store.close().await;
+        let err = Store::connect(&db.location).await.unwrap_err();
+        assert!(err.to_string().contains("cannot update the schema"), "{err}");
+        let status = Store::connect_unmigrated(&db.location)
+            .await
+            .unwrap()
+            .schema_status()
             .await
             .unwrap();
+        assert_eq!(status.unknown, vec![99]);
+    }
+
+    async fn migrations_are_versioned_and_pending_ones_shown(db: &TestDb) {
+        let store = Store::connect_unmigrated(&db.location).await.unwrap();
+        let status = store.schema_status().await.unwrap();
+        assert!(status.applied.is_empty(), "{status:?}");
+        assert_eq!(status.pending.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(store.migrate().await.unwrap(), [1, 2, 3]);
+        assert_eq!(store.migrate().await.unwrap(), Vec::<i64>::new(), "each runs once");
+        assert_eq!(store.schema_version().await.unwrap(), 3);
         store.close().await;
-        let err = Store::open(&path).await.unwrap_err();
-        assert!(err.to_string().contains("cannot update the schema"), "{err}");
+    }
+
+    on_both_backends!(
+        ledger_survives_reopening_and_upserts,
+        media_by_site_and_hash,
+        a_newer_schema_is_reported_not_clobbered,
+        migrations_are_versioned_and_pending_ones_shown,
+    );
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |m: Migrations| m.iter().map(|(v, d, _)| (*v, *d)).collect::<Vec<_>>();
+        assert_eq!(names(SQLITE_MIGRATIONS), names(POSTGRES_MIGRATIONS));
+    }
+
+    #[test]
+    fn store_urls_are_checked_and_passwords_never_shown() {
+        let base = Path::new("/srv/clinic");
+        let pg = Location::from_url("postgres://nashr:S3cret@db.internal:5432/nashr?sslmode=require", base).unwrap();
+        assert_eq!(
+            pg.shown(),
+            "postgres://nashr:***@db.internal:5432/nashr?sslmode=require"
+        );
+        assert!(!format!("{pg:?}").contains("S3cret"));
+        assert_eq!(
+            redact("postgres://u@h/d?password=S3cret&sslmode=disable"),
+            "postgres://u@h/d?password=***&sslmode=disable"
+        );
+        assert_eq!(redact("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(
+            Location::from_url("sqlite:state/x.db", base).unwrap(),
+            Location::Sqlite(base.join("state/x.db"))
+        );
+        let err = Location::from_url("mysql://u:S3cret@h/d", base)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("neither postgres://") && !err.contains("S3cret"), "{err}");
+        let err = Location::from_url("postgres://u:S3cret@h:notaport/d", base)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("invalid PostgreSQL URL") && !err.contains("S3cret"),
+            "{err}"
+        );
     }
 }
