@@ -221,6 +221,12 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn start(upstream: u16, decide: impl Fn(usize) -> Fault + Send + Sync + 'static) -> Proxy {
+        Proxy::start_routed(upstream, move |n, _| decide(n))
+    }
+
+    /// [`Proxy::start`] deciding on the request too (`METHOD rest_route`, as in `seen`), for a
+    /// fault that must follow the client's progress rather than a request count.
+    pub fn start_routed(upstream: u16, decide: impl Fn(usize, &str) -> Fault + Send + Sync + 'static) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -304,7 +310,7 @@ fn handle(
     mut conn: TcpStream,
     upstream: u16,
     n: usize,
-    decide: &(dyn Fn(usize) -> Fault + Send + Sync),
+    decide: &(dyn Fn(usize, &str) -> Fault + Send + Sync),
     seen: &Mutex<Vec<String>>,
     faults: &AtomicUsize,
 ) {
@@ -320,10 +326,11 @@ fn handle(
         .and_then(|r| r.split(['&', ' ']).next())
         .unwrap_or_default()
         .replace("%2F", "/");
+    let request = format!("{method} {route}");
     if let Ok(mut s) = seen.lock() {
-        s.push(format!("{method} {route}"));
+        s.push(request.clone());
     }
-    let fault = decide(n);
+    let fault = decide(n, &request);
     if fault != Fault::Pass {
         faults.fetch_add(1, Ordering::SeqCst);
     }

@@ -584,14 +584,22 @@ fn an_interrupted_run_resumes_where_it_stopped() {
     let wp = WordPress::get();
     let failing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let switch = failing.clone();
-    // From the 17th request on, the English site refuses everything (as if the run had been
-    // cut off there), until the switch is turned off.
-    let en = Proxy::start(wp.en.port, move |n| {
-        if n >= 16 && switch.load(std::sync::atomic::Ordering::SeqCst) {
-            Fault::Status(403, None)
-        } else {
-            Fault::Pass
+    // Once the first English post has been created, the English site refuses everything (as
+    // if the run had been cut off there), until the switch is turned off. Cut after a post,
+    // not after a request count: how many media and term requests come first is not the
+    // test's business.
+    let created = std::sync::atomic::AtomicUsize::new(0);
+    let en = Proxy::start_routed(wp.en.port, move |_, request| {
+        if !switch.load(std::sync::atomic::Ordering::SeqCst) {
+            return Fault::Pass;
         }
+        if created.load(std::sync::atomic::Ordering::SeqCst) >= 1 {
+            return Fault::Status(403, None);
+        }
+        if request == "POST /wp/v2/posts" {
+            created.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        Fault::Pass
     });
     let sample = Sample::new();
     sample.append("nashr.toml", &per_locale_target(&en.url, &wp.fa.url, "concurrency = 1"));
