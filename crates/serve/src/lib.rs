@@ -330,16 +330,22 @@ fn build(root: &Path, prev: Option<&Loaded>, scope: Scope) -> Result<Built, Erro
         None => Arc::new(Project::load(root)?),
     };
     // Stale marks depend on the articles (their source text) as well as on the translations.
-    let l10n = match prev.filter(|_| !scope.config && !scope.content && !scope.locales) {
-        Some(p) => p.l10n.clone(),
-        None => Arc::new(load_localizer(&project)?),
+    // The translation trees (with every article's source catalog) are computed once and serve
+    // both stale detection and lint.
+    let translations_changed = scope.config || scope.content || scope.locales;
+    let trees = match (prev, translations_changed) {
+        (Some(_), false) => None,
+        _ => Some(nashr_check::tree::project_trees(&project)?),
+    };
+    let l10n = match (prev, &trees) {
+        (Some(p), None) => p.l10n.clone(),
+        (_, trees) => Arc::new(load_localizer(&project, trees.as_deref().unwrap_or_default())?),
     };
     let loaded = Loaded { project, l10n };
     let (site, warnings) = render_site(&loaded, false)?;
-    let lint = if scope.config || scope.content || scope.locales {
-        Some(lint(&loaded.project)?)
-    } else {
-        None
+    let lint = match &trees {
+        Some(trees) if translations_changed => Some(lint(trees)?),
+        _ => None,
     };
     Ok(Built {
         loaded,
@@ -350,9 +356,9 @@ fn build(root: &Path, prev: Option<&Loaded>, scope: Scope) -> Result<Built, Erro
 }
 
 /// The translations, with stale translations known (as `nashr build` loads them).
-fn load_localizer(project: &Project) -> Result<Localizer, Error> {
+fn load_localizer(project: &Project, trees: &[nashr_check::tree::LocaleTree]) -> Result<Localizer, Error> {
     let mut l10n = Localizer::load(project)?;
-    for locale in nashr_check::status::status(&nashr_check::tree::project_trees(project)?)? {
+    for locale in nashr_check::status::status(trees)? {
         let stale: Vec<_> = locale.stale().collect();
         l10n.set_stale(&locale.locale, stale);
     }
@@ -360,8 +366,8 @@ fn load_localizer(project: &Project) -> Result<Localizer, Error> {
 }
 
 /// `nashr l10n lint` errors (warnings are for `nashr l10n lint` itself).
-fn lint(project: &Project) -> Result<Vec<Problem>, Error> {
-    let findings = nashr_check::lint::lint(&nashr_check::tree::project_trees(project)?)?;
+fn lint(trees: &[nashr_check::tree::LocaleTree]) -> Result<Vec<Problem>, Error> {
+    let findings = nashr_check::lint::lint(trees)?;
     Ok(findings
         .into_iter()
         .filter(|f| matches!(f.level, nashr_check::lint::Level::Error))
