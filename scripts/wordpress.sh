@@ -162,6 +162,9 @@ creds() { # site -> user:password
 start_php() { # port
   local port=$1 pidfile="$STATE/run/php-$1.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+  # The router is copied into the state directory: the servers outlive this script and must
+  # not depend on the checkout that started them (another clone, a removed worktree).
+  cp "$HERE/wordpress/router.php" "$STATE/run/router.php"
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
     die "port $port answers but not with this script's WordPress; stop what runs there (or set NASHR_WP_PORT_EN/FA)"
   fi
@@ -174,7 +177,7 @@ start_php() { # port
       if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
     done
     PHP_CLI_SERVER_WORKERS=4 exec setsid php -d display_errors=stderr -d upload_max_filesize=32M -d post_max_size=40M \
-      -S "127.0.0.1:$port" -t "$WP" "$HERE/wordpress/router.php" >"$STATE/run/php-$port.log" 2>&1 < /dev/null
+      -S "127.0.0.1:$port" -t "$WP" "$STATE/run/router.php" >"$STATE/run/php-$port.log" 2>&1 < /dev/null
   ) &
   echo $! > "$pidfile"
 }
