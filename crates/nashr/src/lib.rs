@@ -279,6 +279,17 @@ impl Ui<'_> {
     }
 }
 
+/// Resident and peak memory, for the debug log's phase lines (Linux; empty elsewhere).
+fn memory_use() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result<u8, Error> {
     let started = Instant::now();
     let config = nashr_content::Config::load(root)?;
@@ -302,8 +313,9 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
     let shown_out = out_dir.strip_prefix(root).unwrap_or(&out_dir).to_path_buf();
     let phase = |name: &str| {
         tracing::debug!(
-            "build: {name} done at {:.1} ms",
-            started.elapsed().as_secs_f64() * 1000.0
+            "build: {name} done at {:.1} ms ({})",
+            started.elapsed().as_secs_f64() * 1000.0,
+            memory_use()
         )
     };
     phase("plan");
@@ -361,12 +373,13 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
     // The computed catalogs served the check and stale detection; rendering aligns ids
     // against the catalogs the Localizer holds.
     drop(catalogs);
+    phase("stale detection");
     let mut l10n = if partial {
         Localizer::load_for_articles(&project)?
     } else {
         Localizer::load(&project)?
     };
-    phase("translations and stale detection");
+    phase("translations");
     for locale in statuses {
         let stale: Vec<_> = locale.stale().collect();
         if !stale.is_empty() {
