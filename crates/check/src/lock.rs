@@ -15,6 +15,7 @@
 //! as current once.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::Path;
 
 use nashr_content::Error;
@@ -27,10 +28,13 @@ const HEADER: &str = "\
 # Commit this file with the translations; do not edit it by hand.
 ";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A fingerprint as stored in the lock: the first 48 bits of a SHA-256.
+pub type Fingerprint = u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Record {
-    source: String,
-    translation: String,
+    source: Fingerprint,
+    translation: Fingerprint,
 }
 
 /// Whether a present translation still matches its source.
@@ -40,16 +44,88 @@ pub enum Freshness {
     Stale,
 }
 
+/// One translation file's lines. A site of 10,000 articles has a lock of 400,000 lines, and an
+/// incremental build looks at one or two files: lines stay unparsed text until a file is
+/// looked at, and are written back as they were read.
+#[derive(Debug, Clone)]
+enum FileLines {
+    /// Bytes of the loaded text, whole lines with their newlines.
+    Raw(Range<usize>),
+    Parsed(BTreeMap<String, Record>),
+}
+
+/// The lock of one translation file, taken out of a [`Lock`] to be updated on its own (in
+/// parallel with other files) and put back with [`Lock::put_file`].
+#[derive(Debug, Default)]
+pub struct FileLock {
+    records: BTreeMap<String, Record>,
+    /// The lines it was parsed from, written back as they were when nothing changed.
+    raw: Option<Range<usize>>,
+    changed: bool,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Lock {
-    records: BTreeMap<(String, String), Record>,
+    /// The text the lock was loaded from; `FileLines::Raw` ranges point into it.
+    text: String,
+    files: BTreeMap<String, FileLines>,
 }
 
 /// A short, stable fingerprint of a text (SHA-256, 48 bits: enough to tell versions of one
-/// message apart, short enough to keep the file readable).
-pub fn fingerprint(text: &str) -> String {
+/// message apart, short enough to keep the file readable as 12 hex digits).
+pub fn fingerprint(text: &str) -> Fingerprint {
     let digest = Sha256::digest(text.as_bytes());
-    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    digest.iter().take(6).fold(0, |acc, b| (acc << 8) | u64::from(*b))
+}
+
+/// `file \t id \t source \t translation` → its fields, or `None` for a line that does not parse
+/// (a comment, a merge conflict marker).
+fn fields(line: &str) -> Option<(&str, &str, Record)> {
+    let mut it = line.split('\t');
+    let (file, id, source, translation) = (it.next()?, it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || file.is_empty() || id.is_empty() || line.starts_with('#') {
+        return None;
+    }
+    let hex = |s: &str| (s.len() == 12).then(|| u64::from_str_radix(s, 16).ok()).flatten();
+    Some((
+        file,
+        id,
+        Record {
+            source: hex(source)?,
+            translation: hex(translation)?,
+        },
+    ))
+}
+
+fn parse_lines(text: &str, into: &mut BTreeMap<String, Record>) {
+    for line in text.lines() {
+        if let Some((_, id, record)) = fields(line) {
+            into.entry(id.to_string()).or_insert(record);
+        }
+    }
+}
+
+impl FileLock {
+    /// Compares a translated message with what the lock remembers and updates the lock.
+    pub fn observe(&mut self, id: &str, source: Fingerprint, translation: Fingerprint) -> Freshness {
+        let now = Record { source, translation };
+        match self.records.get(id) {
+            Some(seen) if seen.translation == translation && seen.source != source => Freshness::Stale,
+            Some(seen) if *seen == now => Freshness::Current,
+            _ => {
+                self.records.insert(id.to_string(), now);
+                self.changed = true;
+                Freshness::Current
+            }
+        }
+    }
+
+    /// Forgets messages that no longer exist in the source.
+    pub fn retain_ids(&mut self, ids: &BTreeSet<String>) {
+        let before = self.records.len();
+        self.records.retain(|id, _| ids.contains(id));
+        self.changed |= self.records.len() != before;
+    }
 }
 
 impl Lock {
@@ -62,99 +138,156 @@ impl Lock {
         }
     }
 
+    /// Splits the text into each file's lines, parsing only the first field of every line. A
+    /// file whose lines are not together (a hand-merged lock) is parsed at once.
     pub fn parse(text: &str) -> Lock {
-        let mut records = BTreeMap::new();
-        for line in text.lines() {
-            if line.starts_with('#') {
-                continue;
+        let mut lock = Lock {
+            text: text.to_string(),
+            files: BTreeMap::new(),
+        };
+        let mut scattered: BTreeMap<String, BTreeMap<String, Record>> = BTreeMap::new();
+        let mut current: Option<(&str, usize)> = None;
+        let mut offset = 0;
+        let mut close = |lock: &mut Lock, current: Option<(&str, usize)>, end: usize| {
+            let Some((file, start)) = current else { return };
+            match lock.files.remove(file) {
+                None => {
+                    lock.files.insert(file.to_string(), FileLines::Raw(start..end));
+                }
+                Some(earlier) => {
+                    // Seen before: merge both runs of lines (the first line of an id wins).
+                    let records = scattered.entry(file.to_string()).or_default();
+                    if let FileLines::Raw(r) = earlier {
+                        parse_lines(&text[r], records);
+                    }
+                    parse_lines(&text[start..end], records);
+                    lock.files.insert(file.to_string(), FileLines::Parsed(BTreeMap::new()));
+                }
             }
-            let fields: Vec<&str> = line.split('\t').collect();
-            if let [file, id, source, translation] = fields[..]
-                && !file.is_empty()
-                && !id.is_empty()
+        };
+        for line in text.split_inclusive('\n') {
+            let file = fields(line.trim_end_matches(['\n', '\r'])).map(|(f, _, _)| f);
+            if let Some(file) = file
+                && current.is_none_or(|(f, _)| f != file)
             {
-                records
-                    .entry((file.to_string(), id.to_string()))
-                    .or_insert_with(|| Record {
-                        source: source.to_string(),
-                        translation: translation.to_string(),
-                    });
+                close(&mut lock, current, offset);
+                current = Some((file, offset));
+            } else if file.is_none() {
+                close(&mut lock, current, offset);
+                current = None;
             }
+            offset += line.len();
         }
-        Lock { records }
+        close(&mut lock, current, offset);
+        for (file, records) in scattered {
+            lock.files.insert(file, FileLines::Parsed(records));
+        }
+        lock
     }
 
     pub fn to_text(&self) -> String {
-        let mut out = String::from(HEADER);
-        for ((file, id), r) in &self.records {
-            out.push_str(&format!("{file}\t{id}\t{}\t{}\n", r.source, r.translation));
+        let mut out = String::with_capacity(self.text.len() + HEADER.len());
+        out.push_str(HEADER);
+        for (file, lines) in &self.files {
+            match lines {
+                FileLines::Raw(range) => {
+                    out.push_str(&self.text[range.clone()]);
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+                FileLines::Parsed(records) => {
+                    use std::fmt::Write;
+                    for (id, r) in records {
+                        let _ = writeln!(out, "{file}\t{id}\t{:012x}\t{:012x}", r.source, r.translation);
+                    }
+                }
+            }
         }
         out
     }
 
     /// Writes the lock if its content changed; an empty lock is not written.
     pub fn save(&self, path: &Path) -> Result<bool, Error> {
-        if self.records.is_empty() && !path.exists() {
+        if self.is_empty() && !path.exists() {
             return Ok(false);
         }
         nashr_content::fs::write_if_changed(path, self.to_text().as_bytes()).map_err(|e| Error::io(path, e))
     }
 
-    /// Compares a translated message with what the lock remembers and updates the lock.
-    pub fn observe(&mut self, file: &str, id: &str, source: &str, translation: &str) -> Freshness {
-        let key = (file.to_string(), id.to_string());
-        let now = Record {
-            source: source.to_string(),
-            translation: translation.to_string(),
-        };
-        match self.records.get(&key) {
-            Some(seen) if seen.translation == translation && seen.source != source => Freshness::Stale,
-            Some(seen) if *seen == now => Freshness::Current,
-            _ => {
-                self.records.insert(key, now);
-                Freshness::Current
+    /// Takes the lock of `file` out, parsed, to be updated and put back with
+    /// [`Lock::put_file`].
+    pub fn take_file(&mut self, file: &str) -> FileLock {
+        match self.files.remove(file) {
+            Some(FileLines::Parsed(records)) => FileLock {
+                records,
+                ..FileLock::default()
+            },
+            Some(FileLines::Raw(range)) => {
+                let mut records = BTreeMap::new();
+                parse_lines(&self.text[range.clone()], &mut records);
+                FileLock {
+                    records,
+                    raw: Some(range),
+                    changed: false,
+                }
             }
+            None => FileLock::default(),
         }
+    }
+
+    /// Puts back a file's lock taken with [`Lock::take_file`]; an empty one is dropped.
+    pub fn put_file(&mut self, file: &str, lock: FileLock) {
+        let lines = match lock.raw {
+            Some(range) if !lock.changed => FileLines::Raw(range),
+            _ if lock.records.is_empty() => return,
+            _ => FileLines::Parsed(lock.records),
+        };
+        self.files.insert(file.to_string(), lines);
+    }
+
+    /// Compares a translated message with what the lock remembers and updates the lock.
+    pub fn observe(&mut self, file: &str, id: &str, source: Fingerprint, translation: Fingerprint) -> Freshness {
+        let mut f = self.take_file(file);
+        let freshness = f.observe(id, source, translation);
+        self.put_file(file, f);
+        freshness
     }
 
     /// Marks a translation as current for the source it has now (a translator checked it and
     /// it needs no change).
-    pub fn accept(&mut self, file: &str, id: &str, source: &str, translation: &str) {
-        self.records.insert(
-            (file.to_string(), id.to_string()),
-            Record {
-                source: source.to_string(),
-                translation: translation.to_string(),
-            },
-        );
+    pub fn accept(&mut self, file: &str, id: &str, source: Fingerprint, translation: Fingerprint) {
+        let mut f = self.take_file(file);
+        f.records.insert(id.to_string(), Record { source, translation });
+        f.changed = true;
+        self.put_file(file, f);
     }
 
     /// Forgets messages that no longer exist in the source of `file`.
     pub fn retain_ids(&mut self, file: &str, ids: &BTreeSet<String>) {
-        // Only this file's lines: a lock holds every message of the site.
-        let doomed: Vec<(String, String)> = self
-            .records
-            .range((file.to_string(), String::new())..)
-            .take_while(|((f, _), _)| f == file)
-            .filter(|((_, id), _)| !ids.contains(id))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in doomed {
-            self.records.remove(&key);
-        }
+        let mut f = self.take_file(file);
+        f.retain_ids(ids);
+        self.put_file(file, f);
     }
 
     /// Forgets every file not in `files` (reference files that were removed).
     pub fn retain_files(&mut self, files: &BTreeSet<String>) {
-        self.records.retain(|(f, _), _| files.contains(f));
+        self.files.retain(|f, _| files.contains(f));
     }
 
+    /// Number of messages (parses every file's lines).
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.files
+            .values()
+            .map(|lines| match lines {
+                FileLines::Parsed(r) => r.len(),
+                FileLines::Raw(range) => self.text[range.clone()].lines().filter(|l| fields(l).is_some()).count(),
+            })
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.files.is_empty()
     }
 }
 
@@ -165,23 +298,71 @@ mod tests {
     #[test]
     fn stale_until_the_translation_changes() {
         let mut lock = Lock::default();
-        assert_eq!(lock.observe("a.ftl", "m", "s1", "t1"), Freshness::Current);
-        assert_eq!(lock.observe("a.ftl", "m", "s1", "t1"), Freshness::Current);
+        let (s1, s2, t1, t2) = (1, 2, 11, 12);
+        assert_eq!(lock.observe("a.ftl", "m", s1, t1), Freshness::Current);
+        assert_eq!(lock.observe("a.ftl", "m", s1, t1), Freshness::Current);
         // The source changes: stale, and it stays stale on every later look.
-        assert_eq!(lock.observe("a.ftl", "m", "s2", "t1"), Freshness::Stale);
-        assert_eq!(lock.observe("a.ftl", "m", "s2", "t1"), Freshness::Stale);
+        assert_eq!(lock.observe("a.ftl", "m", s2, t1), Freshness::Stale);
+        assert_eq!(lock.observe("a.ftl", "m", s2, t1), Freshness::Stale);
         // The translator edits the translation: current again.
-        assert_eq!(lock.observe("a.ftl", "m", "s2", "t2"), Freshness::Current);
-        assert_eq!(lock.observe("a.ftl", "m", "s2", "t2"), Freshness::Current);
+        assert_eq!(lock.observe("a.ftl", "m", s2, t2), Freshness::Current);
+        assert_eq!(lock.observe("a.ftl", "m", s2, t2), Freshness::Current);
     }
 
     #[test]
     fn round_trips_and_ignores_conflict_markers() {
         let mut lock = Lock::default();
-        lock.observe("articles/x.ftl", "x-p1", &fingerprint("a"), &fingerprint("b"));
+        lock.observe("articles/x.ftl", "x-p1", fingerprint("a"), fingerprint("b"));
         let text = lock.to_text();
         let again = Lock::parse(&format!("{text}<<<<<<< HEAD\n=======\n>>>>>>> branch\n"));
         assert_eq!(again.to_text(), text);
-        assert_eq!(fingerprint("a").len(), 12);
+        // 48 bits, written as 12 hex digits: SHA-256("a") starts ca978112ca1b.
+        assert_eq!(fingerprint("a"), 0xca97_8112_ca1b);
+        assert!(text.contains("\tca978112ca1b\t"), "{text}");
+    }
+
+    #[test]
+    fn files_not_looked_at_are_written_back_as_read() {
+        let text = format!(
+            "{HEADER}a.ftl\tm1\t000000000001\t00000000000b\n\
+             b.ftl\tm1\t000000000002\t00000000000c\n\
+             b.ftl\tm2\t000000000003\t00000000000d\n\
+             c.ftl\tm1\t000000000004\t00000000000e\n"
+        );
+        let mut lock = Lock::parse(&text);
+        assert_eq!(lock.len(), 4);
+        assert_eq!(lock.to_text(), text);
+        // Only b.ftl is parsed and changed; a.ftl and c.ftl keep their bytes.
+        let mut b = lock.take_file("b.ftl");
+        assert_eq!(b.observe("m1", 2, 0xc), Freshness::Current);
+        assert_eq!(b.observe("m2", 9, 0xd), Freshness::Stale);
+        b.retain_ids(&["m2".to_string()].into());
+        lock.put_file("b.ftl", b);
+        assert_eq!(
+            lock.to_text(),
+            format!(
+                "{HEADER}a.ftl\tm1\t000000000001\t00000000000b\n\
+                 b.ftl\tm2\t000000000003\t00000000000d\n\
+                 c.ftl\tm1\t000000000004\t00000000000e\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_file_whose_lines_are_apart_is_merged() {
+        // A hand-merged lock: b.ftl's lines in two places, and a duplicate (the first wins).
+        let text = "b.ftl\tm1\t000000000001\t000000000002\n\
+                    a.ftl\tm1\t000000000003\t000000000004\n\
+                    b.ftl\tm2\t000000000005\t000000000006\n\
+                    b.ftl\tm1\t00000000000f\t00000000000f\n";
+        let mut lock = Lock::parse(text);
+        assert_eq!(lock.len(), 3);
+        assert_eq!(lock.observe("b.ftl", "m1", 1, 2), Freshness::Current);
+        assert_eq!(lock.observe("b.ftl", "m2", 7, 6), Freshness::Stale);
+        assert!(lock.to_text().ends_with(
+            "a.ftl\tm1\t000000000003\t000000000004\n\
+             b.ftl\tm1\t000000000001\t000000000002\n\
+             b.ftl\tm2\t000000000005\t000000000006\n"
+        ));
     }
 }

@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use nashr_content::Error;
+use nashr_content::{Error, Project};
+use nashr_l10n::sync::SourceCatalog;
 use serde::Serialize;
 
 use crate::ftl::{self, Entry};
-use crate::lock::{Freshness, Lock, fingerprint};
+use crate::lock::{FileLock, Freshness, Lock, fingerprint};
 use crate::tree::{LocaleTree, Pair};
 
 /// Message counts; `total` is the number of messages and terms in the reference.
@@ -146,30 +147,85 @@ pub fn status_with_lock(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
 }
 
 fn status_of_pairs(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
-    use rayon::prelude::*;
-    // Parsing and fingerprinting, the costly part, in parallel; then the lock, in file order.
-    let prepared: Vec<Prepared> = tree.pairs.par_iter().map(prepare).collect();
-    let mut files = Vec::new();
-    let mut total = Counts::default();
-    for p in prepared {
-        let file = finish(p, lock);
-        total.add(&file.counts);
-        files.push(file);
-    }
-    LocaleStatus {
+    let mut status = LocaleStatus {
         locale: tree.locale.clone(),
         lock_file: tree.shown_lock_path(),
-        files,
-        total,
+        files: Vec::new(),
+        total: Counts::default(),
+    };
+    status_of(&tree.pairs, lock, &mut status);
+    status
+}
+
+/// Adds the status of `pairs` to `status`: each file parsed, fingerprinted and compared with
+/// its own part of the lock in parallel, the results kept in file order.
+fn status_of(pairs: &[Pair], lock: &mut Lock, status: &mut LocaleStatus) {
+    use rayon::prelude::*;
+    let taken: Vec<FileLock> = pairs.iter().map(|p| lock.take_file(&p.rel)).collect();
+    let done: Vec<(FileStatus, FileLock)> = pairs
+        .par_iter()
+        .zip(taken)
+        .map(|(pair, mut file_lock)| (finish(prepare(pair), &mut file_lock), file_lock))
+        .collect();
+    for (file, file_lock) in done {
+        lock.put_file(&file.rel, file_lock);
+        status.total.add(&file.counts);
+        status.files.push(file);
     }
+}
+
+/// Files read at once by [`project_status`]: enough to keep both cores busy, few enough that
+/// memory does not grow with the site.
+const BATCH: usize = 256;
+
+/// The status of every locale of `project` against the source catalogs computed from its
+/// articles, updating (and writing) each locale's lock, like
+/// `status(&project_trees_with(project, catalogs)?)`, but reading the translation files a
+/// batch at a time: a build of 10,000 articles never holds them all.
+pub fn project_status(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleStatus>, Error> {
+    use rayon::prelude::*;
+    let mut out = Vec::new();
+    for spec in crate::tree::specs_of(project, catalogs, false)? {
+        let tree = LocaleTree {
+            locale: spec.locale.clone(),
+            dir: spec.dir.clone(),
+            shown_dir: spec.shown_dir.clone(),
+            pairs: Vec::new(),
+        };
+        let path = tree.lock_path();
+        let mut lock = Lock::load(&path)?;
+        let mut status = LocaleStatus {
+            locale: tree.locale.clone(),
+            lock_file: tree.shown_lock_path(),
+            files: Vec::new(),
+            total: Counts::default(),
+        };
+        for batch in spec.pairs.chunks(BATCH) {
+            let pairs = batch
+                .par_iter()
+                .map(|p| p.read(project))
+                .collect::<Result<Vec<Pair>, Error>>()?;
+            status_of(&pairs, &mut lock, &mut status);
+        }
+        let reference_files = spec
+            .pairs
+            .iter()
+            .filter(|p| p.reference.is_some())
+            .map(|p| p.rel.clone())
+            .collect();
+        lock.retain_files(&reference_files);
+        lock.save(&path)?;
+        out.push(status);
+    }
+    Ok(out)
 }
 
 /// A translated message of a file, ready to be compared with the lock.
 struct Present {
     id: String,
     words: usize,
-    source_fp: String,
-    translation_fp: String,
+    source_fp: crate::lock::Fingerprint,
+    translation_fp: crate::lock::Fingerprint,
     identical: bool,
     /// Line of the translation, for stale reports.
     line: Option<usize>,
@@ -260,7 +316,7 @@ fn prepare(pair: &Pair) -> Prepared {
     }
 }
 
-fn finish(prepared: Prepared, lock: &mut Lock) -> FileStatus {
+fn finish(prepared: Prepared, lock: &mut FileLock) -> FileStatus {
     let Prepared {
         mut status,
         present,
@@ -268,7 +324,7 @@ fn finish(prepared: Prepared, lock: &mut Lock) -> FileStatus {
     } = prepared;
     for p in present {
         let c = &mut status.counts;
-        match lock.observe(&status.rel, &p.id, &p.source_fp, &p.translation_fp) {
+        match lock.observe(&p.id, p.source_fp, p.translation_fp) {
             Freshness::Stale => {
                 c.stale += 1;
                 c.stale_words += p.words;
@@ -285,7 +341,7 @@ fn finish(prepared: Prepared, lock: &mut Lock) -> FileStatus {
         }
     }
     if let Some(ids) = retain {
-        lock.retain_ids(&status.rel, &ids);
+        lock.retain_ids(&ids);
     }
     status
 }
@@ -328,8 +384,8 @@ pub fn accept(tree: &LocaleTree, ids: &[String]) -> Result<Vec<(String, String)>
                 lock.accept(
                     &pair.rel,
                     id,
-                    &fingerprint(&ftl::canonical(re)),
-                    &fingerprint(&ftl::canonical(le)),
+                    fingerprint(&ftl::canonical(re)),
+                    fingerprint(&ftl::canonical(le)),
                 );
                 accepted.push((pair.rel.clone(), id.clone()));
             }

@@ -68,6 +68,53 @@ pub fn article_trees(project: &Project, catalogs: &[SourceCatalog]) -> Result<Ve
 }
 
 fn trees_of(project: &Project, catalogs: &[SourceCatalog], articles_only: bool) -> Result<Vec<LocaleTree>, Error> {
+    specs_of(project, catalogs, articles_only)?
+        .into_iter()
+        .map(|spec| {
+            let pairs = spec.pairs.iter().map(|p| p.read(project)).collect::<Result<_, _>>()?;
+            Ok(LocaleTree {
+                locale: spec.locale,
+                dir: spec.dir,
+                shown_dir: spec.shown_dir,
+                pairs,
+            })
+        })
+        .collect()
+}
+
+/// A locale's pairs before the translation files are read: a build reads them a batch at a
+/// time ([`crate::status::project_status`]), so memory does not grow with the site.
+pub(crate) struct TreeSpec {
+    pub locale: String,
+    pub dir: PathBuf,
+    pub shown_dir: PathBuf,
+    pub pairs: Vec<PairSpec>,
+}
+
+pub(crate) struct PairSpec {
+    pub rel: String,
+    pub reference: Option<FtlText>,
+    /// The translation file, when it exists.
+    pub l10n: Option<PathBuf>,
+    pub l10n_path: PathBuf,
+}
+
+impl PairSpec {
+    pub fn read(&self, project: &Project) -> Result<Pair, Error> {
+        Ok(Pair {
+            rel: self.rel.clone(),
+            reference: self.reference.clone(),
+            l10n: self.l10n.as_deref().map(|p| read(project, p)).transpose()?,
+            l10n_path: self.l10n_path.clone(),
+        })
+    }
+}
+
+pub(crate) fn specs_of(
+    project: &Project,
+    catalogs: &[SourceCatalog],
+    articles_only: bool,
+) -> Result<Vec<TreeSpec>, Error> {
     let source = &project.config.site.source_locale;
     let locales_dir = project.locales_dir();
     // The source catalog of every article, as `nashr l10n sync` would write it.
@@ -104,26 +151,35 @@ fn trees_of(project: &Project, catalogs: &[SourceCatalog], articles_only: bool) 
             }
             refs.insert(rel.clone(), text.clone());
         }
-        let mut l10n: BTreeMap<String, FtlText> = BTreeMap::new();
+        let mut l10n: BTreeMap<String, PathBuf> = BTreeMap::new();
         if articles_only {
             for rel in refs.keys() {
                 let path = dir.join(rel);
                 if path.is_file() {
-                    l10n.insert(rel.clone(), read(project, &path)?);
+                    l10n.insert(rel.clone(), path);
                 }
             }
         } else {
             for path in ftl_files(&dir)? {
                 let rel = nashr_content::fs::relative_slash(&path, &dir);
                 if !own_articles.contains(&rel) {
-                    l10n.insert(rel, read(project, &path)?);
+                    l10n.insert(rel, path);
                 }
             }
         }
-        trees.push(LocaleTree {
+        let shown_dir = project.shown(&dir);
+        trees.push(TreeSpec {
             locale: locale.clone(),
-            shown_dir: project.shown(&dir),
-            pairs: pair_up(refs, l10n, &project.shown(&dir)),
+            pairs: pair_up(refs, l10n, &shown_dir)
+                .into_iter()
+                .map(|(rel, reference, l10n, l10n_path)| PairSpec {
+                    rel,
+                    reference,
+                    l10n,
+                    l10n_path,
+                })
+                .collect(),
+            shown_dir,
             dir,
         });
     }
@@ -145,7 +201,15 @@ pub fn dir_trees(reference: &Path, l10n_dirs: &[PathBuf], locale: Option<&str>) 
             locale,
             dir: dir.clone(),
             shown_dir: dir.clone(),
-            pairs: pair_up(refs.clone(), l10n, dir),
+            pairs: pair_up(refs.clone(), l10n, dir)
+                .into_iter()
+                .map(|(rel, reference, l10n, l10n_path)| Pair {
+                    rel,
+                    reference,
+                    l10n,
+                    l10n_path,
+                })
+                .collect(),
         });
     }
     Ok(trees)
@@ -182,17 +246,18 @@ fn locale_of_dir(dir: &Path) -> Result<String, Error> {
     }
 }
 
-fn pair_up(mut refs: BTreeMap<String, FtlText>, mut l10n: BTreeMap<String, FtlText>, shown_dir: &Path) -> Vec<Pair> {
+/// `(relative path, reference, translation, translation path as shown)` for every path in
+/// either map, in path order.
+fn pair_up<T>(
+    mut refs: BTreeMap<String, FtlText>,
+    mut l10n: BTreeMap<String, T>,
+    shown_dir: &Path,
+) -> Vec<(String, Option<FtlText>, Option<T>, PathBuf)> {
     let mut rels: Vec<String> = refs.keys().chain(l10n.keys()).cloned().collect();
     rels.sort();
     rels.dedup();
     rels.into_iter()
-        .map(|rel| Pair {
-            reference: refs.remove(&rel),
-            l10n: l10n.remove(&rel),
-            l10n_path: shown_dir.join(&rel),
-            rel,
-        })
+        .map(|rel| (rel.clone(), refs.remove(&rel), l10n.remove(&rel), shown_dir.join(&rel)))
         .collect()
 }
 

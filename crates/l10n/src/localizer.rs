@@ -51,6 +51,23 @@ pub struct ArticleCatalog {
     bundle: Bundle,
 }
 
+/// The article catalogs of one locale (`locales/<lang>/articles/<slug>.ftl`), read when an
+/// article is rendered and dropped after it ([`Localizer::open_article`]): 10,000 parsed
+/// catalogs with their bundles would hold a gigabyte.
+struct ArticleCatalogs {
+    dir: PathBuf,
+    /// `dir` as shown in messages.
+    shown_dir: PathBuf,
+    /// Ids are aligned against the catalogs of source locales: keep their entries.
+    is_source: bool,
+    /// `Some(catalog)` when loaded, `None` when the article has no catalog in this locale.
+    loaded: std::sync::RwLock<HashMap<String, Option<Arc<ArticleCatalog>>>>,
+    /// How many articles have this catalog open ([`Localizer::open_article`]); `pinned`
+    /// catalogs ([`Localizer::load`]) stay.
+    open: Mutex<HashMap<String, usize>>,
+    pinned: bool,
+}
+
 /// Everything nashr knows about one locale.
 pub struct LocaleData {
     pub code: String,
@@ -58,7 +75,7 @@ pub struct LocaleData {
     pub rtl: bool,
     pub ui_files: Vec<FtlFile>,
     ui: Bundle,
-    pub articles: BTreeMap<String, ArticleCatalog>,
+    articles: ArticleCatalogs,
     /// Dates and numbers in this locale's calendar and digits (`[locale.<code>]`).
     pub format: Arc<LocaleFormat>,
 }
@@ -103,23 +120,118 @@ impl Localizer {
     /// Loads and parses every `.ftl` file of every configured locale. Syntax errors and
     /// duplicate ids are reported together, each with its file, line and column.
     pub fn load(project: &Project) -> Result<Localizer, Error> {
-        Localizer::load_catalogs(project, None)
+        let slugs: Vec<String> = project.articles.iter().map(|a| a.slug.clone()).collect();
+        Localizer::load_pinned(project, &slugs)
     }
 
     /// Like [`Localizer::load`], but reads only the article catalogs of `project.articles`
     /// (an incremental build loads only the articles it renders again).
     pub fn load_for_articles(project: &Project) -> Result<Localizer, Error> {
-        let slugs = project.articles.iter().map(|a| a.slug.clone()).collect();
-        Localizer::load_catalogs(project, Some(&slugs))
+        Localizer::load(project)
     }
 
-    fn load_catalogs(project: &Project, only: Option<&BTreeSet<String>>) -> Result<Localizer, Error> {
+    /// The UI files of every locale, with each article's catalogs read only when the article
+    /// is rendered ([`Localizer::open_article`]) and dropped after: what a build of a large
+    /// site uses, so memory does not grow with the number of articles. A catalog's syntax
+    /// errors are reported when its article is opened.
+    pub fn load_lazy(project: &Project) -> Result<Localizer, Error> {
+        Localizer::load_catalogs(project, false)
+    }
+
+    /// Loads the UI files and keeps the catalogs of `slugs` for the Localizer's lifetime;
+    /// every error is reported at once.
+    fn load_pinned(project: &Project, slugs: &[String]) -> Result<Localizer, Error> {
+        use rayon::prelude::*;
+        let l10n = Localizer::load_catalogs(project, true)?;
+        let results: Vec<Result<(), Vec<SourceError>>> =
+            slugs.par_iter().map(|slug| l10n.open_article(slug).map(drop)).collect();
+        let errors: Vec<SourceError> = results.into_iter().filter_map(Result::err).flatten().collect();
+        if !errors.is_empty() {
+            return Err(Error::Input(errors));
+        }
+        Ok(l10n)
+    }
+
+    /// Reads the catalogs of article `slug` in every locale and keeps them until the returned
+    /// guard is dropped; reports their syntax errors and duplicate ids.
+    pub fn open_article(&self, slug: &str) -> Result<OpenArticle<'_>, Vec<SourceError>> {
+        let mut errors = Vec::new();
+        for data in &self.locales {
+            let cats = &data.articles;
+            *lock(&cats.open).entry(slug.to_string()).or_insert(0) += 1;
+            if read_lock(&cats.loaded).contains_key(slug) {
+                continue;
+            }
+            let loaded = match self.read_catalog(data, slug) {
+                Ok(Some((catalog, mut errs))) => {
+                    errors.append(&mut errs);
+                    Some(Arc::new(catalog))
+                }
+                Ok(None) => None,
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            };
+            write_lock(&cats.loaded).entry(slug.to_string()).or_insert(loaded);
+        }
+        let open = OpenArticle {
+            l10n: self,
+            slug: slug.to_string(),
+        };
+        if errors.is_empty() { Ok(open) } else { Err(errors) }
+    }
+
+    /// The catalog of article `slug` in `data`'s locale: the open one, or read now.
+    fn article_catalog(&self, data: &LocaleData, slug: &str) -> Option<Arc<ArticleCatalog>> {
+        if let Some(loaded) = read_lock(&data.articles.loaded).get(slug) {
+            return loaded.clone();
+        }
+        // Not opened (a caller formatting one segment): read it for this call only.
+        match self.read_catalog(data, slug) {
+            Ok(Some((catalog, _))) => Some(Arc::new(catalog)),
+            _ => None,
+        }
+    }
+
+    /// Reads and parses `locales/<lang>/articles/<slug>.ftl`; `None` when there is none.
+    fn read_catalog(
+        &self,
+        data: &LocaleData,
+        slug: &str,
+    ) -> Result<Option<(ArticleCatalog, Vec<SourceError>)>, SourceError> {
+        let cats = &data.articles;
+        let name = format!("{slug}.ftl");
+        let path = cats.dir.join(&name);
+        let shown = cats.shown_dir.join(&name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(SourceError::whole_file(shown, format!("cannot read the file: {e}"))),
+        };
+        let (file, mut errors) = parse_ftl(shown, text);
+        let mut bundle = new_bundle(&data.langid, &self.warnings);
+        add_checked(&mut bundle, &file, &mut errors);
+        // UI resources after the article's own: terms such as `-clinic-name` become usable in
+        // segments, and an article id never loses to a UI id.
+        for ui_file in &data.ui_files {
+            let _ = bundle.add_resource(ui_file.resource.clone());
+        }
+        let entries = if cats.is_source {
+            crate::catalog::entries(&file.source)
+        } else {
+            Vec::new()
+        };
+        Ok(Some((ArticleCatalog { file, entries, bundle }, errors)))
+    }
+
+    fn load_catalogs(project: &Project, pinned: bool) -> Result<Localizer, Error> {
         let config = &project.config;
         let mut errors = Vec::new();
         let mut locales = Vec::new();
         let warnings = Warnings::default();
         for code in &config.site.locales {
-            locales.push(load_locale(project, code, &warnings, &mut errors, only)?);
+            locales.push(load_locale(project, code, &warnings, &mut errors, pinned)?);
         }
         if !errors.is_empty() {
             return Err(Error::Input(errors));
@@ -277,7 +389,7 @@ impl Localizer {
         if self.stale_fallback.contains(locale) && self.is_stale_segment(locale, slug, id) {
             return None;
         }
-        let catalog = data.articles.get(slug)?;
+        let catalog = self.article_catalog(data, slug)?;
         let pattern = catalog.bundle.get_message(id)?.value()?;
         let mut errs = Vec::new();
         let text = {
@@ -296,12 +408,10 @@ impl Localizer {
         None
     }
 
-    /// The `(id, text)` pairs of an article's catalog in `locale`, in file order; kept only for
-    /// the catalogs of source locales (ids are aligned against them), empty for the others.
-    pub fn catalog_entries(&self, locale: &str, slug: &str) -> &[(String, String)] {
-        self.locale(locale)
-            .and_then(|l| l.articles.get(slug))
-            .map_or(&[], |c| c.entries.as_slice())
+    /// The catalog of article `slug` in `locale`: the one open ([`Localizer::open_article`]),
+    /// or read now; `None` when there is none.
+    pub fn catalog(&self, locale: &str, slug: &str) -> Option<Arc<ArticleCatalog>> {
+        self.article_catalog(self.locale(locale)?, slug)
     }
 
     pub(crate) fn warn(&self, w: String) {
@@ -358,7 +468,7 @@ fn load_locale(
     code: &str,
     warnings: &Warnings,
     errors: &mut Vec<SourceError>,
-    only: Option<&BTreeSet<String>>,
+    pinned: bool,
 ) -> Result<LocaleData, Error> {
     let langid: LanguageIdentifier = code
         .parse()
@@ -371,49 +481,23 @@ fn load_locale(
         ))
     })?;
     let format = Arc::new(format);
-    let new_bundle = |langid: &LanguageIdentifier| new_bundle(langid, warnings);
     let dir = project.locales_dir().join(code);
-    let ui_files = read_ftl_dir(project, &dir, errors, None)?;
-    let mut ui = new_bundle(&langid);
+    let ui_files = read_ftl_dir(project, &dir, errors)?;
+    let mut ui = new_bundle(&langid, warnings);
     for file in &ui_files {
         add_checked(&mut ui, file, errors);
     }
     let is_source =
         code == config.site.source_locale || project.articles.iter().any(|a| a.front().lang.as_deref() == Some(code));
-    // One bundle per article catalog, built in parallel; duplicate-id errors collected in
-    // file order.
-    use rayon::prelude::*;
-    let files = read_ftl_dir(project, &dir.join("articles"), errors, only)?;
-    let built: Vec<(String, ArticleCatalog, Vec<SourceError>)> = files
-        .into_par_iter()
-        .map(|file| {
-            let slug = file
-                .path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let mut errs = Vec::new();
-            let mut bundle = new_bundle(&langid);
-            add_checked(&mut bundle, &file, &mut errs);
-            // UI resources after the article's own: terms such as `-clinic-name` become usable in
-            // segments, and an article id never loses to a UI id.
-            for ui_file in &ui_files {
-                let _ = bundle.add_resource(ui_file.resource.clone());
-            }
-            // Ids are aligned against the catalogs of source locales only.
-            let entries = if is_source {
-                crate::catalog::entries(&file.source)
-            } else {
-                Vec::new()
-            };
-            (slug, ArticleCatalog { file, entries, bundle }, errs)
-        })
-        .collect();
-    let mut articles = BTreeMap::new();
-    for (slug, catalog, mut errs) in built {
-        errors.append(&mut errs);
-        articles.insert(slug, catalog);
-    }
+    let articles_dir = dir.join("articles");
+    let articles = ArticleCatalogs {
+        shown_dir: project.shown(&articles_dir),
+        dir: articles_dir,
+        is_source,
+        loaded: Default::default(),
+        open: Default::default(),
+        pinned,
+    };
     let rtl = langid.character_direction() == CharacterDirection::RTL;
     Ok(LocaleData {
         code: code.to_string(),
@@ -426,31 +510,18 @@ fn load_locale(
     })
 }
 
-fn read_ftl_dir(
-    project: &Project,
-    dir: &Path,
-    errors: &mut Vec<SourceError>,
-    only: Option<&BTreeSet<String>>,
-) -> Result<Vec<FtlFile>, Error> {
+fn read_ftl_dir(project: &Project, dir: &Path, errors: &mut Vec<SourceError>) -> Result<Vec<FtlFile>, Error> {
     use rayon::prelude::*;
-    let paths: Vec<PathBuf> = match only {
-        // Only these catalogs: no directory listing.
-        Some(only) => only
-            .iter()
-            .map(|slug| dir.join(format!("{slug}.ftl")))
-            .filter(|p| p.is_file())
-            .collect(),
-        None => {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return Ok(Vec::new());
-            };
-            let mut paths: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "ftl") && p.is_file())
-                .collect();
-            paths.sort();
-            paths
-        }
+    let paths: Vec<PathBuf> = {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(Vec::new());
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "ftl") && p.is_file())
+            .collect();
+        paths.sort();
+        paths
     };
     // Read and parsed in parallel; errors kept in file order.
     let parsed: Vec<Result<(FtlFile, Vec<SourceError>), Error>> =
@@ -465,44 +536,45 @@ fn read_ftl_dir(
 }
 
 fn read_ftl(project: &Project, path: &Path) -> Result<(FtlFile, Vec<SourceError>), Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok(parse_ftl(project.shown(path), text))
+}
+
+/// Parses a Fluent file; its syntax errors point at the unparsable entries.
+fn parse_ftl(shown: PathBuf, text: String) -> (FtlFile, Vec<SourceError>) {
     let mut errors = Vec::new();
-    {
-        let path = path.to_path_buf();
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let shown = project.shown(&path);
-        let source: Arc<str> = Arc::from(text.as_str());
-        let resource = match FluentResource::try_new(text) {
-            Ok(r) => r,
-            Err((r, errs)) => {
-                for e in errs {
-                    // Point at the whole unparsable entry (the "junk"): it starts where the
-                    // translator's broken message starts, while the parser's own position is
-                    // often on the next line, or past the end of the file.
-                    let start = match &e.slice {
-                        Some(s) if s.start < source.len() => s.start,
-                        _ => entry_start(&source, e.pos.start),
-                    };
-                    let end = e.slice.as_ref().map_or(e.pos.end, |s| s.end).clamp(start, source.len());
-                    let span = start..source[..end].trim_end().len().max(start);
-                    let (line, col) = nashr_content::diag::line_col(&source, e.pos.start);
-                    errors.push(
-                        SourceError::new(&shown, source.clone(), span, format!("Fluent syntax error: {}", e.kind))
-                            .with_label(format!("cannot be parsed (the parser stopped at {line}:{col})"))
-                            .with_help("this message is ignored until it is fixed; see https://projectfluent.org/fluent/guide/ for the syntax"),
-                    );
-                }
-                r
+    let source: Arc<str> = Arc::from(text.as_str());
+    let resource = match FluentResource::try_new(text) {
+        Ok(r) => r,
+        Err((r, errs)) => {
+            for e in errs {
+                // Point at the whole unparsable entry (the "junk"): it starts where the
+                // translator's broken message starts, while the parser's own position is
+                // often on the next line, or past the end of the file.
+                let start = match &e.slice {
+                    Some(s) if s.start < source.len() => s.start,
+                    _ => entry_start(&source, e.pos.start),
+                };
+                let end = e.slice.as_ref().map_or(e.pos.end, |s| s.end).clamp(start, source.len());
+                let span = start..source[..end].trim_end().len().max(start);
+                let (line, col) = nashr_content::diag::line_col(&source, e.pos.start);
+                errors.push(
+                    SourceError::new(&shown, source.clone(), span, format!("Fluent syntax error: {}", e.kind))
+                        .with_label(format!("cannot be parsed (the parser stopped at {line}:{col})"))
+                        .with_help("this message is ignored until it is fixed; see https://projectfluent.org/fluent/guide/ for the syntax"),
+                );
             }
-        };
-        Ok((
-            FtlFile {
-                path: shown,
-                source,
-                resource: Arc::new(resource),
-            },
-            errors,
-        ))
-    }
+            r
+        }
+    };
+    (
+        FtlFile {
+            path: shown,
+            source,
+            resource: Arc::new(resource),
+        },
+        errors,
+    )
 }
 
 /// Start of the entry containing byte `pos`: the nearest line above it that is not indented
@@ -556,4 +628,38 @@ fn new_bundle(langid: &LanguageIdentifier, warnings: &Warnings) -> Bundle {
         format::datetime_function(positional, named, &|w| warnings.push(w))
     });
     bundle
+}
+
+/// An article's catalogs, kept while this lives ([`Localizer::open_article`]).
+pub struct OpenArticle<'a> {
+    l10n: &'a Localizer,
+    slug: String,
+}
+
+impl Drop for OpenArticle<'_> {
+    fn drop(&mut self) {
+        for data in &self.l10n.locales {
+            let cats = &data.articles;
+            let mut open = lock(&cats.open);
+            let count = open.entry(self.slug.clone()).or_insert(1);
+            *count = count.saturating_sub(1);
+            if *count == 0 && !cats.pinned {
+                open.remove(&self.slug);
+                write_lock(&cats.loaded).remove(&self.slug);
+            }
+        }
+    }
+}
+
+// A panic while a lock is held must not hide every catalog afterwards: use the data as is.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read_lock<T>(l: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write_lock<T>(l: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
 }

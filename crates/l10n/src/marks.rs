@@ -197,8 +197,8 @@ impl Localizer {
     ) -> String {
         let slug = &article.slug;
         let source_locale = self.article_locale(article);
-        let catalog = self.locale(locale).and_then(|l| l.articles.get(slug));
-        let line = catalog.and_then(|c| c.file.line_of(&seg.id));
+        let catalog = self.catalog(locale, slug);
+        let line = catalog.as_ref().and_then(|c| c.file.line_of(&seg.id));
         let kind = if self.is_stale_segment(locale, slug, &seg.id) {
             MarkKind::Stale
         } else if shown_locale == locale {
@@ -208,19 +208,19 @@ impl Localizer {
         } else {
             MarkKind::Missing
         };
-        let source_catalog = self.locale(source_locale).and_then(|l| l.articles.get(slug));
+        let source_catalog = self.catalog(source_locale, slug);
         let mark = Mark {
             kind,
             id: seg.id.clone(),
             slug: Some(slug.clone()),
             locale: locale.to_string(),
             shown_locale: shown_locale.to_string(),
-            file: catalog.map_or_else(
+            file: catalog.as_ref().map_or_else(
                 || format!("locales/{locale}/articles/{slug}.ftl"),
                 |c| shown(&c.file.path),
             ),
             line,
-            source_file: source_catalog.map_or_else(
+            source_file: source_catalog.as_ref().map_or_else(
                 || format!("locales/{source_locale}/articles/{slug}.ftl"),
                 |c| shown(&c.file.path),
             ),

@@ -50,8 +50,8 @@ pub struct SourceCatalog {
     pub slug: String,
     /// `locales/<source>/articles/<slug>.ftl` (absolute).
     pub path: PathBuf,
-    /// What the file should hold.
-    pub text: String,
+    /// What the file should hold (shared with the checks that compare translations with it).
+    pub text: std::sync::Arc<str>,
     /// Whether the file holds exactly that.
     pub up_to_date: bool,
 }
@@ -87,7 +87,7 @@ pub fn source_catalogs(project: &Project) -> Result<Vec<SourceCatalog>, Error> {
                 slug: article.slug.clone(),
                 up_to_date: on_disk.as_deref() == Some(text.as_str()),
                 path,
-                text,
+                text: text.into(),
             })
         })
         .collect()

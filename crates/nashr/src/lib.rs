@@ -368,17 +368,14 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
     let statuses = if partial {
         nashr_check::status::status_partial(&nashr_check::tree::article_trees(&project, &catalogs)?)?
     } else {
-        nashr_check::status::status(&nashr_check::tree::project_trees_with(&project, &catalogs)?)?
+        nashr_check::status::project_status(&project, &catalogs)?
     };
     // The computed catalogs served the check and stale detection; rendering aligns ids
     // against the catalogs the Localizer holds.
     drop(catalogs);
     phase("stale detection");
-    let mut l10n = if partial {
-        Localizer::load_for_articles(&project)?
-    } else {
-        Localizer::load(&project)?
-    };
+    // Article catalogs are read as each article is rendered, and dropped after it.
+    let mut l10n = Localizer::load_lazy(&project)?;
     phase("translations");
     for locale in statuses {
         let stale: Vec<_> = locale.stale().collect();
