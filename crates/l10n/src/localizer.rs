@@ -124,12 +124,6 @@ impl Localizer {
         Localizer::load_pinned(project, &slugs)
     }
 
-    /// Like [`Localizer::load`], but reads only the article catalogs of `project.articles`
-    /// (an incremental build loads only the articles it renders again).
-    pub fn load_for_articles(project: &Project) -> Result<Localizer, Error> {
-        Localizer::load(project)
-    }
-
     /// The UI files of every locale, with each article's catalogs read only when the article
     /// is rendered ([`Localizer::open_article`]) and dropped after: what a build of a large
     /// site uses, so memory does not grow with the number of articles. A catalog's syntax
