@@ -350,3 +350,30 @@ fn index_is_paginated_and_tags_list_their_articles() {
         .collect();
     assert!(status.contains('۲'), "{status}");
 }
+
+/// Pages, the lock file and synced catalogs are written through temporary files and renames;
+/// they must get the permissions any new file gets (a web server running as another user
+/// reads the site), not the temporary file's private 0600.
+#[cfg(unix)]
+#[test]
+fn written_files_are_readable_like_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let sample = Sample::new();
+    // Change a translation so the build rewrites the lock file too.
+    let fa = sample.root().join("locales/fa/articles/acupuncture.ftl");
+    let text = std::fs::read_to_string(&fa).unwrap();
+    std::fs::write(&fa, text.replacen("title = ", "title = تازه ", 1)).unwrap();
+    let run = sample.nashr(&["build"]);
+    assert_eq!(run.code, 0, "build failed:\n{}", run.output);
+    let plain = sample.root().join("plain-new-file");
+    std::fs::write(&plain, "x").unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let expected = mode(&plain);
+    for file in [
+        sample.public().join("en/index.html"),
+        sample.public().join("fa/acupuncture/index.html"),
+        sample.root().join("locales/fa/nashr-l10n.lock"),
+    ] {
+        assert_eq!(mode(&file), expected, "{} has mode {:o}", file.display(), mode(&file));
+    }
+}

@@ -69,6 +69,8 @@ pub struct Lock {
     /// The text the lock was loaded from; `FileLines::Raw` ranges point into it.
     text: String,
     files: BTreeMap<String, FileLines>,
+    /// Whether anything changed since it was loaded (when not, saving writes nothing).
+    changed: bool,
 }
 
 /// A short, stable fingerprint of a text (SHA-256, 48 bits: enough to tell versions of one
@@ -132,7 +134,7 @@ impl Lock {
     /// Reads a lock file; a missing file is an empty lock.
     pub fn load(path: &Path) -> Result<Lock, Error> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Lock::parse(&text)),
+            Ok(text) => Ok(Lock::from_text(text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Lock::default()),
             Err(e) => Err(Error::io(path, e)),
         }
@@ -141,10 +143,16 @@ impl Lock {
     /// Splits the text into each file's lines, parsing only the first field of every line. A
     /// file whose lines are not together (a hand-merged lock) is parsed at once.
     pub fn parse(text: &str) -> Lock {
+        Lock::from_text(text.to_string())
+    }
+
+    fn from_text(owned: String) -> Lock {
         let mut lock = Lock {
-            text: text.to_string(),
+            text: String::new(),
             files: BTreeMap::new(),
+            changed: false,
         };
+        let text = owned.as_str();
         let mut scattered: BTreeMap<String, BTreeMap<String, Record>> = BTreeMap::new();
         let mut current: Option<(&str, usize)> = None;
         let mut offset = 0;
@@ -175,13 +183,21 @@ impl Lock {
             } else if file.is_none() {
                 close(&mut lock, current, offset);
                 current = None;
+                // A line that is neither a record nor a comment (a conflict marker): the
+                // next save writes the lock without it.
+                if !line.starts_with('#') && !line.trim().is_empty() {
+                    lock.changed = true;
+                }
             }
             offset += line.len();
         }
         close(&mut lock, current, offset);
         for (file, records) in scattered {
             lock.files.insert(file, FileLines::Parsed(records));
+            // Written back together, as one run of lines.
+            lock.changed = true;
         }
+        lock.text = owned;
         lock
     }
 
@@ -212,6 +228,10 @@ impl Lock {
         if self.is_empty() && !path.exists() {
             return Ok(false);
         }
+        // Loaded and nothing changed: no need to build 26 MB of text to compare it.
+        if !self.changed && !self.text.is_empty() {
+            return Ok(false);
+        }
         nashr_content::fs::write_if_changed(path, self.to_text().as_bytes()).map_err(|e| Error::io(path, e))
     }
 
@@ -238,6 +258,7 @@ impl Lock {
 
     /// Puts back a file's lock taken with [`Lock::take_file`]; an empty one is dropped.
     pub fn put_file(&mut self, file: &str, lock: FileLock) {
+        self.changed |= lock.changed;
         let lines = match lock.raw {
             Some(range) if !lock.changed => FileLines::Raw(range),
             _ if lock.records.is_empty() => return,
@@ -272,7 +293,9 @@ impl Lock {
 
     /// Forgets every file not in `files` (reference files that were removed).
     pub fn retain_files(&mut self, files: &BTreeSet<String>) {
+        let before = self.files.len();
         self.files.retain(|f, _| files.contains(f));
+        self.changed |= self.files.len() != before;
     }
 
     /// Number of messages (parses every file's lines).
@@ -364,5 +387,28 @@ mod tests {
              b.ftl\tm1\t000000000001\t000000000002\n\
              b.ftl\tm2\t000000000005\t000000000006\n"
         ));
+    }
+
+    #[test]
+    fn saving_writes_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nashr-l10n.lock");
+        let mut lock = Lock::default();
+        lock.observe("a.ftl", "m", 1, 2);
+        assert!(lock.save(&path).unwrap(), "a new lock is written");
+        // Loaded, looked at, nothing changed: not written.
+        let mut again = Lock::load(&path).unwrap();
+        assert_eq!(again.observe("a.ftl", "m", 1, 2), Freshness::Current);
+        assert!(!again.save(&path).unwrap());
+        // A conflict marker left by a merge is dropped by the next save.
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}<<<<<<< HEAD\n")).unwrap();
+        assert!(Lock::load(&path).unwrap().save(&path).unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // A translation edited: written.
+        let mut edited = Lock::load(&path).unwrap();
+        edited.observe("a.ftl", "m", 1, 3);
+        assert!(edited.save(&path).unwrap());
+        assert!(std::fs::read_to_string(&path).unwrap().contains("\t000000000003\n"));
     }
 }

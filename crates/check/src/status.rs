@@ -125,9 +125,21 @@ fn with_locks(
         .iter()
         .map(|tree| {
             let path = tree.lock_path();
+            let t = std::time::Instant::now();
             let mut lock = Lock::load(&path)?;
+            tracing::debug!(
+                "lock {}: loaded in {:.1} ms",
+                path.display(),
+                t.elapsed().as_secs_f64() * 1e3
+            );
             let status = each(tree, &mut lock);
+            let t = std::time::Instant::now();
             lock.save(&path)?;
+            tracing::debug!(
+                "lock {}: saved in {:.1} ms",
+                path.display(),
+                t.elapsed().as_secs_f64() * 1e3
+            );
             Ok(status)
         })
         .collect()

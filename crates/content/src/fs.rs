@@ -4,6 +4,19 @@
 use std::io::Write;
 use std::path::Path;
 
+/// A temporary file in `dir`, to be renamed over its target, created with the permissions any
+/// new file gets (0666 less the umask), not tempfile's private 0600: a site served by another
+/// user (a web server) must be able to read it, and a lock file is shared through git.
+pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 /// Returns `false` without touching the file when it already holds exactly these bytes.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
@@ -14,7 +27,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = temp_file_in(dir)?;
     tmp.write_all(bytes)?;
     // No fsync: the rename already guarantees a reader sees the old file or the new one,
     // never half of one, and outputs can be rebuilt after a power cut. Syncing every file

@@ -153,7 +153,7 @@ impl OutputSink for DiskSink {
         }
         let dir = path.parent().unwrap_or(&self.out_dir);
         std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let mut tmp = nashr_content::fs::temp_file_in(dir)?;
         // No fsync: the rename guarantees a reader sees the old file or the new one, and
         // outputs can be rebuilt after a power cut (syncing made writing ten times slower).
         tmp.write_all(&bytes)?;
