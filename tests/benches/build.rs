@@ -308,8 +308,9 @@ fn main() {
         let row = |scenario: &str, a: &Run, b: &Run| row_in(scenario, a, b, &nashr_out, &hugo_out);
         // Cold, writing to RAM: the same builds with the output in tmpfs, which shows the
         // programs' own work apart from the disk's. (On this machine's ext4, mounted without a
-        // journal, creating 44,000 files and directories right after deleting as many costs
-        // several times more than on a fresh disk: the kernel skips recently freed inodes.)
+        // journal, creating files and directories after tens of thousands were deleted costs
+        // 5 to 10 times more than on a fresh disk: perf shows the time in the kernel's inode
+        // allocator, `recently_deleted`, for both programs.)
         if let Some(shm) = ram_dir() {
             let (a_out, b_out) = (shm.join("nashr"), shm.join("hugo"));
             rm(&nashr.join(".nashr"));
