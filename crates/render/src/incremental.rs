@@ -207,11 +207,16 @@ fn file_id(path: &Path, kind: u8) -> Option<u64> {
     header(&start).filter(|(h, _)| current(h, kind)).map(|(h, _)| h.id)
 }
 
+/// Writes `bytes` to `path` atomically (a temporary file renamed into place). Never compared
+/// with what is there: a new cards or feed file has a new id anyway, and reading 12 MB to
+/// compare would cost more than writing them.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    nashr_content::fs::write_if_changed(path, bytes).map_err(|e| Error::io(path, e))?;
+    use std::io::Write as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
 
