@@ -4,7 +4,7 @@
 //! records its state in three files under `.nashr/`, each a small header (format, nashr
 //! version, an id) and a [postcard](https://docs.rs/postcard) body:
 //!
-//! - `build-state.bin`, what [`plan`] reads on every build (about 150 bytes per article):
+//! - `build-state.bin`, what [`plan`] reads on every build (under 300 bytes per article):
 //!   - a fingerprint of the *global* inputs: `nashr.toml`, the UI Fluent files of every locale
 //!     (`locales/<lang>/*.ftl`), the lock files when a locale shows fallback text for stale
 //!     translations, the output directory and the nashr version. Any change → a full build.
