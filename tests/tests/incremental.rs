@@ -430,6 +430,23 @@ fn a_second_edit_in_the_same_clock_tick_is_not_missed() {
 }
 
 #[test]
+fn a_static_file_change_copies_it_and_renders_nothing() {
+    let sample = Sample::new();
+    // Inputs copied just now would be looked at again (racy clean): let them age.
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    build(&sample);
+    let before = snapshot(&sample.public());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    sample.append("static/robots.txt", "# edited\n");
+    let run = sample.nashr(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert!(run.output.contains("(0 pages rendered again"), "{}", run.output);
+    assert_eq!(changed(&before, &snapshot(&sample.public())), ["robots.txt"]);
+    assert!(sample.read("public/robots.txt").ends_with("# edited\n"));
+    assert_same_as_full_build(sample.root());
+}
+
+#[test]
 fn a_listing_template_change_rerenders_the_pages_using_it() {
     let sample = Sample::new();
     build(&sample);
