@@ -589,10 +589,11 @@ impl<'a> SiteRenderer<'a> {
             }
             _ => None,
         };
-        let mut missing_card = false;
-        // The newest `feed_entries` articles with their bodies, in `lang`.
-        let mut feed_entries_of = |lang: &str| -> Vec<ArticleView> {
-            order
+        // The newest `feed_entries` articles with their bodies, in `lang`; and whether one is
+        // missing (not rendered, not in the feed file).
+        let feed_entries_of = |lang: &str| -> (Vec<ArticleView>, bool) {
+            let mut missing = false;
+            let entries = order
                 .iter()
                 .take(feed_entries)
                 .filter_map(|(_, slug)| {
@@ -600,12 +601,11 @@ impl<'a> SiteRenderer<'a> {
                         Some(d) => d.full_view(lang),
                         None => prior_feed.and_then(|f| f.get(slug)).and_then(|c| c.get(lang)).cloned(),
                     };
-                    if v.is_none() && !failed.contains(slug.as_str()) {
-                        missing_card = true;
-                    }
+                    missing |= v.is_none() && !failed.contains(slug.as_str());
                     v
                 })
-                .collect()
+                .collect();
+            (entries, missing)
         };
         tracing::debug!("listings: cards read by {:.1} ms", ms());
         let mut jobs: Vec<Listing> = Vec::new();
@@ -617,12 +617,18 @@ impl<'a> SiteRenderer<'a> {
             for lang in &locales {
                 // A feed none of whose entries was rendered again is as before.
                 if order.iter().take(feed_entries).any(|(_, s)| articles.contains_key(s)) {
-                    let entries = feed_entries_of(lang);
+                    let (entries, missing) = feed_entries_of(lang);
+                    missing_view |= missing;
                     jobs.push(self.feed_job(Arc::new(self.common(lang)), entries));
                 }
             }
         }
-        for lang in locales.iter().filter(|_| listed_all) {
+        // Every listing of each locale, the locales in parallel; collected in locale order, so
+        // the sitemap and the jobs come out as from one thread.
+        let per_locale = |lang: &String| -> (Vec<Listing<'_>>, Vec<SitemapUrl>, bool) {
+            let mut jobs: Vec<Listing> = Vec::new();
+            let mut sitemap: Vec<SitemapUrl> = Vec::new();
+            let mut missing_view = false;
             let common = Arc::new(self.common(lang));
             // References to the cards, not copies: 10,000 articles are 20,000 cards, each on an
             // index page and three tag pages.
@@ -749,10 +755,20 @@ impl<'a> SiteRenderer<'a> {
                 }),
             });
 
-            let entries = feed_entries_of(lang);
+            let (entries, missing) = feed_entries_of(lang);
+            missing_view |= missing;
             jobs.push(self.feed_job(common, entries));
+            (jobs, sitemap, missing_view)
+        };
+        if listed_all {
+            let done: Vec<_> = locales.par_iter().map(per_locale).collect();
+            for (j, s, missing) in done {
+                jobs.extend(j);
+                sitemap.extend(s);
+                missing_view |= missing;
+            }
         }
-        if missing_card || missing_view {
+        if missing_view {
             return Err(Error::Environment(
                 "the incremental build state is missing an article; run a full build (`nashr build --full`)".into(),
             ));
