@@ -136,27 +136,37 @@ fn assert_same_as_full_build(root: &std::path::Path) {
 
 #[test]
 fn one_persian_paragraph_rerenders_one_page_and_equals_a_full_build() {
-    let dir = corpus(40);
+    let dir = corpus(50);
     let root = dir.path();
     nashr_at(root, &["build"]);
     let before = snapshot(&root.join("public"));
     std::thread::sleep(std::time::Duration::from_millis(20));
-    // Article 30 is not among the 20 newest, so not in the feed: only its page shows it.
-    let catalog = root.join("locales/fa/articles/article-00030.ftl");
+    // Article 45 is not among the 20 newest, so not in the feed: only its page shows it. Nor
+    // among the 40 newest, whose bodies the feed file keeps.
+    let catalog = root.join("locales/fa/articles/article-00045.ftl");
     let text = std::fs::read_to_string(&catalog).unwrap();
     let line = text.lines().find(|l| l.starts_with("intro-p1 = ")).unwrap().to_string();
     std::fs::write(&catalog, text.replacen(&line, &format!("{line} (ویرایش‌شده)"), 1)).unwrap();
+    let saved = state_files(root);
     let run = nashr_at(root, &["build"]);
+    // Exactly its page in both languages: not the articles linking to it (its live status
+    // cannot change with a catalog), not the feed articles, no listing.
     assert!(
-        run.output.contains("pages rendered again"),
-        "not incremental: {}",
+        run.output.contains("(2 pages rendered again"),
+        "not 2 pages: {}",
         run.output
     );
     assert_eq!(
         changed(&before, &snapshot(&root.join("public"))),
-        ["fa/article-00030/index.html"]
+        ["fa/article-00045/index.html"]
     );
-    let page = std::fs::read_to_string(root.join("public/fa/article-00030/index.html")).unwrap();
+    // No card changed: the cards and feed files are not rewritten (the state is, with the new
+    // time of the catalog).
+    let now = state_files(root);
+    assert_eq!(now[CARDS], saved[CARDS]);
+    assert_eq!(now[FEED], saved[FEED]);
+    assert_ne!(now[STATE], saved[STATE]);
+    let page = std::fs::read_to_string(root.join("public/fa/article-00045/index.html")).unwrap();
     assert!(page.contains("(ویرایش\u{200C}شده)"), "ZWNJ kept");
     assert_same_as_full_build(root);
 }
@@ -171,10 +181,269 @@ fn a_no_op_rebuild_reads_the_state_and_writes_nothing() {
     nashr_at(root, &["build"]);
     assert!(root.join(nashr_render::incremental::STATE_FILE).is_file());
     let before = snapshot(&root.join("public"));
+    let saved = state_files(root);
     let run = nashr_at(root, &["build"]);
     assert!(run.output.contains("nothing changed"), "{}", run.output);
     assert!(run.output.contains(" 0 files written"), "{}", run.output);
     assert_eq!(changed(&before, &snapshot(&root.join("public"))), Vec::<String>::new());
+    assert_eq!(state_files(root), saved, "the state was written again");
+}
+
+const STATE: usize = 0;
+const CARDS: usize = 1;
+const FEED: usize = 2;
+
+/// The bytes and modification times of the state, cards and feed files.
+fn state_files(root: &std::path::Path) -> Vec<(Vec<u8>, std::time::SystemTime)> {
+    use nashr_render::incremental::{CARDS_FILE, FEED_FILE, STATE_FILE};
+    [STATE_FILE, CARDS_FILE, FEED_FILE]
+        .iter()
+        .map(|f| {
+            let path = root.join(f);
+            let time = std::fs::metadata(&path).unwrap().modified().unwrap();
+            (std::fs::read(&path).unwrap(), time)
+        })
+        .collect()
+}
+
+/// Replaces the `intro-p1` message of an article's Persian catalog with `text`.
+fn edit_intro(root: &std::path::Path, slug: &str, text: &str) {
+    let catalog = root.join(format!("locales/fa/articles/{slug}.ftl"));
+    let old = std::fs::read_to_string(&catalog).unwrap();
+    let line = old.lines().find(|l| l.starts_with("intro-p1 = ")).unwrap().to_string();
+    std::fs::write(&catalog, old.replacen(&line, &format!("intro-p1 = {text}"), 1)).unwrap();
+}
+
+/// What the next build plans to do, as `nashr build` would.
+fn plan_of(root: &std::path::Path) -> nashr_render::incremental::Plan {
+    let config = nashr_content::Config::load(root).unwrap();
+    let options = nashr_render::BuildOptions {
+        out_dir: root.join("public"),
+        render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
+        state: Some(root.join(nashr_render::incremental::STATE_FILE)),
+    };
+    nashr_render::incremental::plan(root, &config, &options).unwrap()
+}
+
+#[test]
+fn a_feed_article_paragraph_rerenders_its_pages_and_its_feed() {
+    let dir = corpus(40);
+    let root = dir.path();
+    nashr_at(root, &["build"]);
+    let before = snapshot(&root.join("public"));
+    let saved = state_files(root);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Article 3 is among the 20 newest: the Persian feed carries its body.
+    edit_intro(root, "article-00003", "بند تازه برای خبرنامه");
+    let run = nashr_at(root, &["build"]);
+    assert!(
+        run.output.contains("(3 pages rendered again"),
+        "its 2 pages and the Persian feed: {}",
+        run.output
+    );
+    assert_eq!(
+        changed(&before, &snapshot(&root.join("public"))),
+        ["fa/article-00003/index.html", "fa/atom.xml"]
+    );
+    let feed = std::fs::read_to_string(root.join("public/fa/atom.xml")).unwrap();
+    assert!(feed.contains("بند تازه برای خبرنامه"), "the feed has the new body");
+    let now = state_files(root);
+    assert_eq!(now[CARDS], saved[CARDS], "no card changed");
+    assert_ne!(now[FEED].0, saved[FEED].0, "the feed file holds the new body");
+    assert_same_as_full_build(root);
+
+    // The next edit of another feed article takes the first one's body from the feed file.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    edit_intro(root, "article-00005", "بند دیگر");
+    nashr_at(root, &["build"]);
+    let feed = std::fs::read_to_string(root.join("public/fa/atom.xml")).unwrap();
+    assert!(feed.contains("بند دیگر") && feed.contains("بند تازه برای خبرنامه"));
+    assert_same_as_full_build(root);
+}
+
+#[test]
+fn a_changed_card_rerenders_the_listings_that_show_it() {
+    let dir = corpus(40);
+    let root = dir.path();
+    nashr_at(root, &["build"]);
+    let before = snapshot(&root.join("public"));
+    let saved = state_files(root);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let catalog = root.join("locales/fa/articles/article-00030.ftl");
+    let text = std::fs::read_to_string(&catalog).unwrap();
+    let line = text.lines().find(|l| l.starts_with("title = ")).unwrap().to_string();
+    std::fs::write(&catalog, text.replacen(&line, &format!("{line} تازه"), 1)).unwrap();
+    nashr_at(root, &["build"]);
+    let changed = changed(&before, &snapshot(&root.join("public")));
+    assert!(changed.iter().all(|f| f.starts_with("fa/")), "{changed:?}");
+    // Its page, the index page that lists it (10 a page, newest first: page 4) and its tag pages.
+    assert!(
+        changed.contains(&"fa/article-00030/index.html".to_string()),
+        "{changed:?}"
+    );
+    assert!(changed.contains(&"fa/page/4/index.html".to_string()), "{changed:?}");
+    assert!(changed.iter().any(|f| f.starts_with("fa/tags/")), "{changed:?}");
+    assert!(
+        !changed.contains(&"fa/atom.xml".to_string()),
+        "not in the feed: {changed:?}"
+    );
+    assert_ne!(
+        state_files(root)[CARDS].0,
+        saved[CARDS].0,
+        "the cards file has the new title"
+    );
+    assert_same_as_full_build(root);
+
+    // The rewritten cards file is what the next build's listings start from.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let text = std::fs::read_to_string(&catalog).unwrap();
+    let line = text.lines().find(|l| l.starts_with("summary = ")).unwrap().to_string();
+    std::fs::write(&catalog, text.replacen(&line, &format!("{line} دوباره"), 1)).unwrap();
+    nashr_at(root, &["build"]);
+    assert_same_as_full_build(root);
+}
+
+#[test]
+fn unpublishing_the_newest_articles_refills_the_feeds() {
+    // 60 articles: the feed file holds the bodies of the 40 newest. Unpublishing the 25
+    // newest makes articles 40 to 44 feed entries, whose bodies it lacks: they are rendered.
+    let dir = corpus(60);
+    let root = dir.path();
+    // Without links between articles: no article is rendered again for linking to one that
+    // moved, so only the feed's need brings articles 40 to 44 back.
+    for file in nashr_content::fs::walk_files(root).unwrap() {
+        if file.extension().is_some_and(|e| e == "md" || e == "ftl") {
+            let text = std::fs::read_to_string(&file).unwrap();
+            std::fs::write(&file, text.replace("](@/", "](https://elsewhere.example/")).unwrap();
+        }
+    }
+    nashr_at(root, &["build"]);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for i in 0..25 {
+        let index = root.join(format!("content/article-{i:05}/index.md"));
+        let text = std::fs::read_to_string(&index).unwrap();
+        std::fs::write(&index, text.replacen("+++\n", "+++\nstatus = \"draft\"\n", 1)).unwrap();
+    }
+    match plan_of(root) {
+        nashr_render::incremental::Plan::Changed { articles, .. } => {
+            let expected: std::collections::BTreeSet<String> =
+                (0..25).chain(40..45).map(|i| format!("article-{i:05}")).collect();
+            assert_eq!(articles, expected);
+        }
+        _ => panic!("not an incremental build"),
+    }
+    let run = nashr_at(root, &["build"]);
+    assert!(run.output.contains("pages rendered again"), "{}", run.output);
+    let entry = |i: usize| format!("<id>https://bench.example/en/article-{i:05}/</id>");
+    let feed = std::fs::read_to_string(root.join("public/en/atom.xml")).unwrap();
+    assert!(feed.contains(&entry(44)) && !feed.contains(&entry(24)));
+    assert_same_as_full_build(root);
+
+    // Published again: back to the first feeds.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for i in 0..25 {
+        let index = root.join(format!("content/article-{i:05}/index.md"));
+        let text = std::fs::read_to_string(&index).unwrap();
+        std::fs::write(&index, text.replacen("status = \"draft\"\n", "", 1)).unwrap();
+    }
+    nashr_at(root, &["build"]);
+    let feed = std::fs::read_to_string(root.join("public/en/atom.xml")).unwrap();
+    assert!(feed.contains(&entry(0)) && !feed.contains(&entry(20)));
+    assert_same_as_full_build(root);
+}
+
+#[test]
+fn a_corrupt_missing_or_old_state_means_a_full_build() {
+    use nashr_render::incremental::{CARDS_FILE, FEED_FILE, Plan, STATE_FILE};
+    let dir = corpus(12);
+    let root = dir.path();
+    // Let the inputs age: none is recorded as "look again".
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let full_because = |root: &std::path::Path| match plan_of(root) {
+        Plan::Full(why) => why,
+        _ => panic!("not a full build"),
+    };
+    nashr_at(root, &["build"]);
+    // Garbage, a truncated state, a truncated or missing cards or feed file.
+    let state = std::fs::read(root.join(STATE_FILE)).unwrap();
+    for (file, bytes) in [
+        (STATE_FILE, b"not a state at all".to_vec()),
+        (STATE_FILE, state[..state.len() / 2].to_vec()),
+        (CARDS_FILE, std::fs::read(root.join(CARDS_FILE)).unwrap()[..40].to_vec()),
+        (FEED_FILE, Vec::new()),
+    ] {
+        std::fs::write(root.join(file), bytes).unwrap();
+        assert!(!full_because(root).is_empty());
+        let run = nashr_at(root, &["build"]);
+        assert!(!run.output.contains("pages rendered again"), "{}", run.output);
+        assert!(
+            matches!(plan_of(root), Plan::Nothing { .. }),
+            "the full build wrote a good state"
+        );
+    }
+    // Cards from another build (the state names the ones it goes with).
+    let cards = std::fs::read(root.join(CARDS_FILE)).unwrap();
+    nashr_at(root, &["build", "--full"]);
+    std::fs::write(root.join(CARDS_FILE), cards).unwrap();
+    assert_eq!(full_because(root), "the cards of the earlier build are missing");
+    nashr_at(root, &["build"]);
+
+    // The JSON state of earlier versions is not read, and removed.
+    std::fs::remove_file(root.join(STATE_FILE)).unwrap();
+    std::fs::write(root.join(".nashr/build-state.json"), "{\"format\":1}").unwrap();
+    assert_eq!(full_because(root), "no earlier build to start from");
+    nashr_at(root, &["build"]);
+    assert!(!root.join(".nashr/build-state.json").exists());
+    assert_same_as_full_build(root);
+}
+
+#[test]
+fn a_second_edit_in_the_same_clock_tick_is_not_missed() {
+    let dir = corpus(40);
+    let root = dir.path();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    nashr_at(root, &["build"]);
+    let catalog = root.join("locales/fa/articles/article-00030.ftl");
+    // Two edits of the same size with the same modification time: as if both happened in one
+    // clock tick, the first one just before a build. A time ahead of the build's is "just
+    // now" to it.
+    let tick = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    let set_time = || {
+        std::fs::File::options()
+            .write(true)
+            .open(&catalog)
+            .unwrap()
+            .set_modified(tick)
+            .unwrap()
+    };
+    edit_intro(root, "article-00030", "نسخه الف");
+    set_time();
+    nashr_at(root, &["build"]);
+    let page = || std::fs::read_to_string(root.join("public/fa/article-00030/index.html")).unwrap();
+    assert!(page().contains("نسخه الف"));
+    edit_intro(root, "article-00030", "نسخه جیم");
+    set_time();
+    let run = nashr_at(root, &["build"]);
+    assert!(run.output.contains("pages rendered again"), "{}", run.output);
+    assert!(page().contains("نسخه جیم"), "the second edit was missed");
+    assert_same_as_full_build(root);
+}
+
+#[test]
+fn a_static_file_change_copies_it_and_renders_nothing() {
+    let sample = Sample::new();
+    // Inputs copied just now would be looked at again (racy clean): let them age.
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    build(&sample);
+    let before = snapshot(&sample.public());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    sample.append("static/robots.txt", "# edited\n");
+    let run = sample.nashr(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert!(run.output.contains("(0 pages rendered again"), "{}", run.output);
+    assert_eq!(changed(&before, &snapshot(&sample.public())), ["robots.txt"]);
+    assert!(sample.read("public/robots.txt").ends_with("# edited\n"));
+    assert_same_as_full_build(sample.root());
 }
 
 #[test]

@@ -45,7 +45,7 @@ impl Project {
     /// Loads `nashr.toml` and every article; reports all input problems at once.
     pub fn load(root: &Path) -> Result<Project, Error> {
         let config = Config::load(root)?;
-        let articles = load_articles(root, &config, None)?;
+        let articles = load_articles(root, &config, None, None)?;
         Ok(Project {
             root: root.to_path_buf(),
             config,
@@ -57,7 +57,24 @@ impl Project {
     /// build: the articles that changed). Their `@/` links are still checked against every
     /// article directory.
     pub fn load_only(root: &Path, config: Config, only: &std::collections::BTreeSet<String>) -> Result<Project, Error> {
-        let articles = load_articles(root, &config, Some(only))?;
+        let articles = load_articles(root, &config, Some(only), None)?;
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+            articles,
+        })
+    }
+
+    /// [`Project::load_only`] when the caller has just listed the article directories:
+    /// `slugs` are those with an `index.md` (sorted), against which links are checked, so the
+    /// thousands of directories are not looked at again.
+    pub fn load_only_among(
+        root: &Path,
+        config: Config,
+        only: &std::collections::BTreeSet<String>,
+        slugs: Vec<String>,
+    ) -> Result<Project, Error> {
+        let articles = load_articles(root, &config, Some(only), Some(slugs))?;
         Ok(Project {
             root: root.to_path_buf(),
             config,
@@ -98,24 +115,40 @@ fn load_articles(
     root: &Path,
     config: &Config,
     only: Option<&std::collections::BTreeSet<String>>,
+    slugs: Option<Vec<String>>,
 ) -> Result<Vec<Article>, Error> {
-    let dirs = article_dirs(root, config)?;
     // Every article directory counts for links, even one whose own file has errors: a typo in
     // one article must not be reported again as a broken link in every article linking to it.
-    let slugs: Vec<String> = dirs
-        .iter()
-        .filter(|d| d.join("index.md").is_file())
-        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    let dirs: Vec<PathBuf> = match only {
-        Some(only) => dirs
-            .into_iter()
-            .filter(|d| {
-                d.file_name()
-                    .is_some_and(|n| only.contains(n.to_string_lossy().as_ref()))
-            })
-            .collect(),
-        None => dirs,
+    let (dirs, slugs) = match (only, slugs) {
+        (Some(only), Some(slugs)) => {
+            let content_dir = root.join(&config.build.content_dir);
+            (
+                only.iter()
+                    .map(|s| content_dir.join(s))
+                    .filter(|d| d.is_dir())
+                    .collect(),
+                slugs,
+            )
+        }
+        (only, _) => {
+            let dirs = article_dirs(root, config)?;
+            let slugs: Vec<String> = dirs
+                .iter()
+                .filter(|d| d.join("index.md").is_file())
+                .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            let dirs: Vec<PathBuf> = match only {
+                Some(only) => dirs
+                    .into_iter()
+                    .filter(|d| {
+                        d.file_name()
+                            .is_some_and(|n| only.contains(n.to_string_lossy().as_ref()))
+                    })
+                    .collect(),
+                None => dirs,
+            };
+            (dirs, slugs)
+        }
     };
     // Parsed in parallel, collected in directory order: errors come out in the same order
     // whatever the number of threads.

@@ -78,7 +78,7 @@ struct BuildArgs {
     /// Output directory (default: `output_dir` from nashr.toml, normally public/).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Render everything, not only what changed since the last build (.nashr/build-state.json).
+    /// Render everything, not only what changed since the last build (.nashr/build-state.bin).
     #[arg(long)]
     full: bool,
 }
@@ -318,6 +318,13 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
             memory_use()
         )
     };
+    match &plan {
+        nashr_render::incremental::Plan::Full(why) => tracing::debug!("build: full: {why}"),
+        nashr_render::incremental::Plan::Changed { articles, .. } => {
+            tracing::debug!("build: {} article(s) to render again", articles.len())
+        }
+        nashr_render::incremental::Plan::Nothing { .. } => {}
+    }
     phase("plan");
     let (project, partial) = match &plan {
         nashr_render::incremental::Plan::Nothing { articles } => {
@@ -331,8 +338,8 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
             ));
             return Ok(0);
         }
-        nashr_render::incremental::Plan::Changed { articles, .. } => {
-            (Project::load_only(root, config, articles)?, true)
+        nashr_render::incremental::Plan::Changed { articles, slugs, .. } => {
+            (Project::load_only_among(root, config, articles, slugs.clone())?, true)
         }
         nashr_render::incremental::Plan::Full(_) => (Project::load(root)?, false),
     };
@@ -412,9 +419,9 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
             bar.set_position(done as u64);
         }
     };
-    let report = match &plan {
-        nashr_render::incremental::Plan::Changed { state, .. } => {
-            nashr_render::incremental::build_changed(&project, &l10n, &options, state, &progress)
+    let report = match plan {
+        nashr_render::incremental::Plan::Changed { state, removed, .. } => {
+            nashr_render::incremental::build_changed(&project, &l10n, &options, *state, &removed, &progress)
         }
         _ => nashr_render::build(&project, &l10n, &options, &progress),
     };

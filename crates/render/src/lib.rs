@@ -42,7 +42,6 @@ pub mod marks;
 mod site;
 pub mod templates;
 
-use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -186,8 +185,8 @@ impl RenderOptions {
 pub struct BuildOptions {
     pub out_dir: PathBuf,
     pub render: RenderOptions,
-    /// Where the incremental state is recorded (`.nashr/build-state.json`); `None` records
-    /// nothing, and every build is a full one.
+    /// Where the incremental state is recorded (`.nashr/build-state.bin`, the cards and feed
+    /// files next to it); `None` records nothing, and every build is a full one.
     pub state: Option<PathBuf>,
 }
 
@@ -258,12 +257,10 @@ fn full(
     sink: &dyn OutputSink,
     progress: &Progress<'_>,
 ) -> Result<site::SiteDone, Error> {
-    let prior = Default::default();
     let scope = site::Scope {
         live: renderer.live_articles().iter().map(|a| a.slug.clone()).collect(),
-        prior_cards: &prior,
-        prior_listings: None,
-        prior_outputs: BTreeSet::new(),
+        prior_order: Vec::new(),
+        prior: None,
     };
     renderer.render_site(&scope, sink, progress)
 }
@@ -307,7 +304,7 @@ pub fn build(
     produced.sort();
     let removed = prune(&options.out_dir, &produced)?;
     if let Some(state) = &options.state {
-        incremental::record(project, &renderer, options, &done, None)?.save(state)?;
+        incremental::save_full(project, &renderer, options, &done, state)?;
     }
     Ok(BuildReport {
         written,

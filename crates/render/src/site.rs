@@ -4,10 +4,11 @@
 //! Two phases. **Articles**: each live article is localized and rendered in every locale by
 //! one task (its segments are extracted and aligned once, its Markdown parsed once per
 //! locale); the task hands its pages and images to the sink and returns only the article's
-//! *card* (what listings show: title, summary, date, tags, reading time; the body only for the
-//! newest articles, which the feed carries). **Listings**: index pages, tag pages, the tag
-//! list, feeds, the root page and the sitemap are rendered from the cards, in parallel too.
-//! So memory holds the inputs and one card per article and locale, never the site.
+//! *card* (what listings show: title, summary, date, tags, reading time; the body apart, only
+//! for the newest articles, which the feed carries). **Listings**: index pages, tag pages, the
+//! tag list, feeds, the root page and the sitemap are rendered from the cards, in parallel too.
+//! So memory holds the inputs and one card per article and locale, never the site. An
+//! incremental build ([`Prior`]) whose rendered cards are all as before looks at the feeds only.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
@@ -137,23 +138,63 @@ struct Common {
     static_url: String,
 }
 
+/// Cards of articles by slug, then by locale.
+pub(crate) type Cards = BTreeMap<String, BTreeMap<String, ArticleView>>;
+
+/// What an incremental build knows of the earlier build, for the articles it does not render
+/// again. The cards are asked for only when a listing page must be looked at, so an edit that
+/// changes no card never loads them.
+pub(crate) trait Prior: Sync {
+    /// Fingerprints of the listing pages of the earlier build.
+    fn listings(&self) -> &BTreeMap<String, u64>;
+    /// Whether the listing pages may differ from the earlier build's, given the articles
+    /// rendered in this run: a card changed, an article came, went, went live, or a listing
+    /// template changed. When not, only the feeds (which carry bodies) are looked at.
+    fn listings_stale(&self, rendered: &BTreeMap<String, ArticleDone>) -> bool;
+    /// The cards (bodies left out) of every live article of the earlier build.
+    fn cards(&self) -> Result<&Cards, Error>;
+    /// The cards with their bodies of the newest articles of the earlier build (the feeds'
+    /// entries and as many again).
+    fn feed(&self) -> Result<&Cards, Error>;
+    /// Whether an article not rendered in this run produced `path` (a static file must not
+    /// replace it).
+    fn produced(&self, path: &str) -> bool;
+}
+
 /// What one run renders: the whole site, or (an incremental build) what an edit affects.
 pub(crate) struct Scope<'s> {
     /// Every live article's slug: `@/` links to other slugs lose their link.
     pub live: BTreeSet<String>,
-    /// Cards of live articles that are not rendered in this run, from the previous build.
-    pub prior_cards: &'s BTreeMap<String, BTreeMap<String, ArticleView>>,
-    /// Fingerprints of the listing pages of the previous build: a listing whose inputs have
-    /// the same fingerprint is not rendered again.
-    pub prior_listings: Option<&'s BTreeMap<String, u64>>,
-    /// Files of articles not rendered in this run (a static file must not replace them).
-    pub prior_outputs: BTreeSet<String>,
+    /// `(date, slug)` of every live article not rendered in this run.
+    pub prior_order: Vec<(String, String)>,
+    /// The earlier build, in an incremental build.
+    pub prior: Option<&'s dyn Prior>,
 }
 
 /// One rendered article: its cards per locale and the files it produced.
 pub(crate) struct ArticleDone {
+    /// Cards, bodies left out (`content` is empty).
     pub views: BTreeMap<String, ArticleView>,
+    /// The body per locale, kept only for the newest articles (see [`kept_bodies`]).
+    pub bodies: BTreeMap<String, String>,
     pub outputs: Vec<String>,
+}
+
+impl ArticleDone {
+    /// The card of `lang` with its body, when the body was kept.
+    pub(crate) fn full_view(&self, lang: &str) -> Option<ArticleView> {
+        let body = self.bodies.get(lang)?;
+        let mut v = self.views.get(lang)?.clone();
+        v.content = body.clone();
+        Some(v)
+    }
+}
+
+/// How many of the newest articles keep their bodies: the feeds carry `feed_entries`; the
+/// incremental state keeps as many again, so that an edit which pushes an entry out of the
+/// feeds (or removes one) finds the next one's body without rendering it again.
+pub(crate) fn kept_bodies(feed_entries: usize) -> usize {
+    feed_entries.saturating_mul(2)
 }
 
 /// What a run produced besides the files it handed to the sink.
@@ -162,6 +203,8 @@ pub(crate) struct SiteDone {
     /// Every listing page (index, tag, tag list, feed, root, sitemap) with the fingerprint of
     /// its inputs, rendered in this run or not.
     pub listings: BTreeMap<String, u64>,
+    /// Every live article, newest first: `(date, slug)`.
+    pub order: Vec<(String, String)>,
     /// Files of `static/` copied to the site root.
     pub static_files: Vec<String>,
     /// Pages rendered in this run (articles × locales, listings).
@@ -424,6 +467,7 @@ impl<'a> SiteRenderer<'a> {
         let mut errors = Vec::new();
         let mut done = ArticleDone {
             views: BTreeMap::new(),
+            bodies: BTreeMap::new(),
             outputs: Vec::new(),
         };
         let mut assets = Vec::new();
@@ -465,8 +509,9 @@ impl<'a> SiteRenderer<'a> {
                     Err(e) => errors.push(e),
                 }
             }
-            if !keep_content {
-                view.content = String::new();
+            let body = std::mem::take(&mut view.content);
+            if keep_content {
+                done.bodies.insert(lang.clone(), body);
             }
             done.views.insert(lang.clone(), view);
         }
@@ -491,17 +536,13 @@ impl<'a> SiteRenderer<'a> {
             .iter()
             .map(|a| (a.front().date.0.to_string(), a.slug.clone()))
             .collect();
-        let rendering: HashSet<&str> = to_render.iter().map(|a| a.slug.as_str()).collect();
-        for (slug, views) in scope.prior_cards {
-            if !rendering.contains(slug.as_str())
-                && scope.live.contains(slug)
-                && let Some(v) = views.values().next()
-            {
-                order.push((v.date.clone(), slug.clone()));
-            }
-        }
+        order.extend(scope.prior_order.iter().cloned());
         order.sort_by(|a, b| newest_first((&a.0, &a.1), (&b.0, &b.1)));
-        let feed_slugs: HashSet<&str> = order.iter().take(feed_entries).map(|(_, s)| s.as_str()).collect();
+        let keep: HashSet<&str> = order
+            .iter()
+            .take(kept_bodies(feed_entries))
+            .map(|(_, s)| s.as_str())
+            .collect();
 
         // Phase 1: articles, in parallel.
         let done_count = AtomicUsize::new(0);
@@ -509,7 +550,7 @@ impl<'a> SiteRenderer<'a> {
         let results: Vec<Result<ArticleDone, Vec<SourceError>>> = to_render
             .par_iter()
             .map(|a| {
-                let r = self.render_article(a, &scope.live, feed_slugs.contains(a.slug.as_str()), sink);
+                let r = self.render_article(a, &scope.live, keep.contains(a.slug.as_str()), sink);
                 progress("rendering", done_count.fetch_add(1, Ordering::Relaxed) + 1, total);
                 r
             })
@@ -529,27 +570,82 @@ impl<'a> SiteRenderer<'a> {
             }
         }
         let rendered_pages = articles.len() * locales.len();
+        let started = std::time::Instant::now();
+        let ms = || started.elapsed().as_secs_f64() * 1000.0;
 
-        // Phase 2: listings from the cards.
+        // Phase 2: listings from the cards. An incremental build whose cards are all as before
+        // looks at the feeds only (they carry bodies).
+        let listed_all = scope.prior.is_none_or(|p| p.listings_stale(&articles));
+        let prior_cards = match scope.prior {
+            Some(p) if listed_all && !scope.prior_order.is_empty() => Some(p.cards()?),
+            _ => None,
+        };
+        let prior_feed = match scope.prior {
+            Some(p)
+                if order
+                    .iter()
+                    .take(feed_entries)
+                    .any(|(_, s)| !articles.contains_key(s) && !failed.contains(s.as_str())) =>
+            {
+                Some(p.feed()?)
+            }
+            _ => None,
+        };
+        // The newest `feed_entries` articles with their bodies, in `lang`; and whether one is
+        // missing (not rendered, not in the feed file).
+        let feed_entries_of = |lang: &str| -> (Vec<ArticleView>, bool) {
+            let mut missing = false;
+            let entries = order
+                .iter()
+                .take(feed_entries)
+                .filter_map(|(_, slug)| {
+                    let v = match articles.get(slug) {
+                        Some(d) => d.full_view(lang),
+                        None => prior_feed.and_then(|f| f.get(slug)).and_then(|c| c.get(lang)).cloned(),
+                    };
+                    missing |= v.is_none() && !failed.contains(slug.as_str());
+                    v
+                })
+                .collect();
+            (entries, missing)
+        };
+        tracing::debug!("listings: cards read by {:.1} ms", ms());
         let mut jobs: Vec<Listing> = Vec::new();
         let mut sitemap: Vec<SitemapUrl> = Vec::new();
         let source_locale = self.project.config.site.source_locale.clone();
         let root_x_default = self.urls.permalink("");
-        let mut missing_card = false;
-        for lang in &locales {
+        let mut missing_view = false;
+        if !listed_all {
+            for lang in &locales {
+                // A feed none of whose entries was rendered again is as before.
+                if order.iter().take(feed_entries).any(|(_, s)| articles.contains_key(s)) {
+                    let (entries, missing) = feed_entries_of(lang);
+                    missing_view |= missing;
+                    jobs.push(self.feed_job(Arc::new(self.common(lang)), entries));
+                }
+            }
+        }
+        // Every listing of each locale, the locales in parallel; collected in locale order, so
+        // the sitemap and the jobs come out as from one thread.
+        let per_locale = |lang: &String| -> (Vec<Listing<'_>>, Vec<SitemapUrl>, bool) {
+            let mut jobs: Vec<Listing> = Vec::new();
+            let mut sitemap: Vec<SitemapUrl> = Vec::new();
+            let mut missing_view = false;
             let common = Arc::new(self.common(lang));
-            let views: Arc<Vec<ArticleView>> = Arc::new(
+            // References to the cards, not copies: 10,000 articles are 20,000 cards, each on an
+            // index page and three tag pages.
+            let views: Arc<Vec<&ArticleView>> = Arc::new(
                 order
                     .iter()
                     .filter_map(|(_, slug)| {
                         let v = articles
                             .get(slug)
                             .and_then(|d: &ArticleDone| d.views.get(lang))
-                            .or_else(|| scope.prior_cards.get(slug).and_then(|c| c.get(lang)));
+                            .or_else(|| prior_cards.and_then(|c| c.get(slug)).and_then(|c| c.get(lang)));
                         if v.is_none() && !failed.contains(slug.as_str()) {
-                            missing_card = true;
+                            missing_view = true;
                         }
-                        v.cloned()
+                        v
                     })
                     .collect(),
             );
@@ -629,7 +725,7 @@ impl<'a> SiteRenderer<'a> {
                     url: tag.url.clone(),
                     count: members.len(),
                 });
-                let tagged: Vec<ArticleView> = members.iter().map(|&i| views[i].clone()).collect();
+                let tagged: Vec<&ArticleView> = members.iter().map(|&i| views[i]).collect();
                 let fp = fingerprint(&(
                     "tag",
                     self.templates.fingerprint("tag.html"),
@@ -661,79 +757,69 @@ impl<'a> SiteRenderer<'a> {
                 }),
             });
 
-            // Atom feed: machine dates stay RFC 3339.
-            // The newest `feed_entries` articles; `updated` is the newest of theirs, so an
-            // unchanged site gives an unchanged feed.
-            let entries: Vec<ArticleView> = views[..views.len().min(feed_entries)].to_vec();
-            let updated = entries
-                .iter()
-                .map(|v| v.updated_rfc3339.clone())
-                .max()
-                .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
-            let alternate_url = self.urls.permalink(&format!("{lang}/"));
-            let fp = fingerprint(&(
-                "feed",
-                self.templates.fingerprint("atom.xml"),
-                &common.lang,
-                &entries,
-                &updated,
-            ));
-            jobs.push(Listing {
-                path: format!("{lang}/atom.xml"),
-                fingerprint: fp,
-                render: Box::new(move |r: &SiteRenderer| {
-                    let feed = minijinja::context! {
-                        updated => updated,
-                        self_url => common.feed_permalink.clone(),
-                        alternate_url => alternate_url,
-                    };
-                    let ctx = minijinja::context! { feed => feed, articles => ser(&entries), ..ser(&*common) };
-                    r.render("atom.xml", ctx)
-                }),
-            });
+            let (entries, missing) = feed_entries_of(lang);
+            missing_view |= missing;
+            jobs.push(self.feed_job(common, entries));
+            (jobs, sitemap, missing_view)
+        };
+        if listed_all {
+            let done: Vec<_> = locales.par_iter().map(per_locale).collect();
+            for (j, s, missing) in done {
+                jobs.extend(j);
+                sitemap.extend(s);
+                missing_view |= missing;
+            }
         }
-        if missing_card {
+        if missing_view {
             return Err(Error::Environment(
                 "the incremental build state is missing an article; run a full build (`nashr build --full`)".into(),
             ));
         }
 
-        // The site root: every language to choose from (it is the x-default of index pages).
-        let page = self.page(&source_locale, "root", "", |l| format!("{l}/"), root_x_default.clone());
-        let fp = fingerprint(&("root", self.templates.fingerprint("root.html"), &locales));
-        let root_lang = source_locale.clone();
-        jobs.push(Listing {
-            path: "index.html".into(),
-            fingerprint: fp,
-            render: Box::new(move |r: &SiteRenderer| {
-                let choices: Vec<Value> = r
-                    .locales()
-                    .iter()
-                    .map(|l| {
-                        let title = r.l10n.message(l, "site-title", None).map(|f| f.text).unwrap_or_default();
-                        let choose = r.l10n.message(l, "root-title", None).map(|f| f.text).unwrap_or_default();
-                        minijinja::context! { lang => l, dir => r.dir(l), name => r.language_names.get(l).cloned(), url => r.urls.href(&format!("{l}/")), title => title, prompt => choose }
-                    })
-                    .collect();
-                let ctx = minijinja::context! { page => ser(&page), choices => choices, ..ser(&r.common(&root_lang)) };
-                r.render("root.html", ctx)
-            }),
-        });
-        let fp = fingerprint(&("sitemap", self.templates.fingerprint("sitemap.xml"), &sitemap));
-        let sitemap_lang = source_locale.clone();
-        jobs.push(Listing {
-            path: "sitemap.xml".into(),
-            fingerprint: fp,
-            render: Box::new(move |r: &SiteRenderer| {
-                let ctx = minijinja::context! { urls => ser(&sitemap), lang => sitemap_lang };
-                r.render("sitemap.xml", ctx)
-            }),
-        });
+        if listed_all {
+            // The site root: every language to choose from (it is the x-default of index pages).
+            let page = self.page(&source_locale, "root", "", |l| format!("{l}/"), root_x_default.clone());
+            let fp = fingerprint(&("root", self.templates.fingerprint("root.html"), &locales));
+            let root_lang = source_locale.clone();
+            jobs.push(Listing {
+                path: "index.html".into(),
+                fingerprint: fp,
+                render: Box::new(move |r: &SiteRenderer| {
+                    let choices: Vec<Value> = r
+                        .locales()
+                        .iter()
+                        .map(|l| {
+                            let title = r.l10n.message(l, "site-title", None).map(|f| f.text).unwrap_or_default();
+                            let choose = r.l10n.message(l, "root-title", None).map(|f| f.text).unwrap_or_default();
+                            minijinja::context! { lang => l, dir => r.dir(l), name => r.language_names.get(l).cloned(), url => r.urls.href(&format!("{l}/")), title => title, prompt => choose }
+                        })
+                        .collect();
+                    let ctx = minijinja::context! { page => ser(&page), choices => choices, ..ser(&r.common(&root_lang)) };
+                    r.render("root.html", ctx)
+                }),
+            });
+            let fp = fingerprint(&("sitemap", self.templates.fingerprint("sitemap.xml"), &sitemap));
+            let sitemap_lang = source_locale.clone();
+            jobs.push(Listing {
+                path: "sitemap.xml".into(),
+                fingerprint: fp,
+                render: Box::new(move |r: &SiteRenderer| {
+                    let ctx = minijinja::context! { urls => ser(&sitemap), lang => sitemap_lang };
+                    r.render("sitemap.xml", ctx)
+                }),
+            });
+        }
 
-        let listings: BTreeMap<String, u64> = jobs.iter().map(|j| (j.path.clone(), j.fingerprint)).collect();
+        tracing::debug!("listings: {} fingerprinted by {:.1} ms", jobs.len(), ms());
+        let prior_listings = scope.prior.map(|p| p.listings());
+        let mut listings: BTreeMap<String, u64> = match prior_listings {
+            Some(p) if !listed_all => p.clone(),
+            _ => BTreeMap::new(),
+        };
+        listings.extend(jobs.iter().map(|j| (j.path.clone(), j.fingerprint)));
         let todo: Vec<Listing> = jobs
             .into_iter()
-            .filter(|j| scope.prior_listings.and_then(|p| p.get(&j.path)) != Some(&j.fingerprint))
+            .filter(|j| prior_listings.and_then(|p| p.get(&j.path)) != Some(&j.fingerprint))
             .collect();
         let rendered = rendered_pages + todo.len();
         let listing_count = AtomicUsize::new(0);
@@ -750,6 +836,7 @@ impl<'a> SiteRenderer<'a> {
             })
             .collect();
         errors.extend(results.into_iter().filter_map(Result::err));
+        tracing::debug!("listings: {total} rendered by {:.1} ms", ms());
 
         // Static files (stylesheet, fonts, robots.txt, favicon): copied as they are to the site
         // root, as Hugo and Zola do. One that would replace a generated page is an error.
@@ -758,7 +845,7 @@ impl<'a> SiteRenderer<'a> {
         for path in nashr_content::fs::walk_files(&static_dir).map_err(|e| Error::io(&static_dir, e))? {
             let rel = nashr_content::fs::relative_slash(&path, &static_dir);
             let generated = listings.contains_key(&rel)
-                || scope.prior_outputs.contains(&rel)
+                || scope.prior.is_some_and(|p| p.produced(&rel))
                 || articles.values().any(|d| d.outputs.contains(&rel));
             if generated {
                 errors.push(
@@ -788,9 +875,36 @@ impl<'a> SiteRenderer<'a> {
         Ok(SiteDone {
             articles,
             listings,
+            order,
             static_files,
             rendered,
         })
+    }
+
+    /// The Atom feed of `common.lang`: machine dates stay RFC 3339. `updated` is the newest of
+    /// the entries', so an unchanged site gives an unchanged feed.
+    fn feed_job(&self, common: Arc<Common>, entries: Vec<ArticleView>) -> Listing<'static> {
+        let lang = &common.lang;
+        let updated = entries
+            .iter()
+            .map(|v| v.updated_rfc3339.clone())
+            .max()
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+        let alternate_url = self.urls.permalink(&format!("{lang}/"));
+        let fp = fingerprint(&("feed", self.templates.fingerprint("atom.xml"), lang, &entries, &updated));
+        Listing {
+            path: format!("{lang}/atom.xml"),
+            fingerprint: fp,
+            render: Box::new(move |r: &SiteRenderer| {
+                let feed = minijinja::context! {
+                    updated => updated,
+                    self_url => common.feed_permalink.clone(),
+                    alternate_url => alternate_url,
+                };
+                let ctx = minijinja::context! { feed => feed, articles => ser(&entries), ..ser(&*common) };
+                r.render("atom.xml", ctx)
+            }),
+        }
     }
 }
 
@@ -810,12 +924,13 @@ fn newest_first(a: (&String, &String), b: (&String, &String)) -> std::cmp::Order
     b.0.cmp(a.0).then(a.1.cmp(b.1))
 }
 
-/// A listing page to render, with the fingerprint of everything it shows.
-struct Listing {
+/// A listing page to render, with the fingerprint of everything it shows; it borrows the
+/// cards (`'c`).
+struct Listing<'c> {
     path: String,
     fingerprint: u64,
     #[allow(clippy::type_complexity)]
-    render: Box<dyn FnOnce(&SiteRenderer) -> Result<Vec<u8>, SourceError> + Send>,
+    render: Box<dyn FnOnce(&SiteRenderer) -> Result<Vec<u8>, SourceError> + Send + 'c>,
 }
 
 #[derive(Serialize, Hash)]
