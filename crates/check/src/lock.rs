@@ -202,25 +202,32 @@ impl Lock {
     }
 
     pub fn to_text(&self) -> String {
-        let mut out = String::with_capacity(self.text.len() + HEADER.len());
-        out.push_str(HEADER);
+        let mut out = Vec::with_capacity(self.text.len() + HEADER.len());
+        // Writing to a Vec cannot fail, and only UTF-8 goes in.
+        let _ = self.write_to(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes the lock's text: the header, then every file's lines in file order.
+    fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        out.write_all(HEADER.as_bytes())?;
         for (file, lines) in &self.files {
             match lines {
                 FileLines::Raw(range) => {
-                    out.push_str(&self.text[range.clone()]);
-                    if !out.ends_with('\n') {
-                        out.push('\n');
+                    let raw = &self.text[range.clone()];
+                    out.write_all(raw.as_bytes())?;
+                    if !raw.ends_with('\n') {
+                        out.write_all(b"\n")?;
                     }
                 }
                 FileLines::Parsed(records) => {
-                    use std::fmt::Write;
                     for (id, r) in records {
-                        let _ = writeln!(out, "{file}\t{id}\t{:012x}\t{:012x}", r.source, r.translation);
+                        writeln!(out, "{file}\t{id}\t{:012x}\t{:012x}", r.source, r.translation)?;
                     }
                 }
             }
         }
-        out
+        Ok(())
     }
 
     /// Writes the lock if its content changed; an empty lock is not written.
@@ -228,11 +235,25 @@ impl Lock {
         if self.is_empty() && !path.exists() {
             return Ok(false);
         }
-        // Loaded and nothing changed: no need to build 26 MB of text to compare it.
-        if !self.changed && !self.text.is_empty() {
+        if self.text.is_empty() {
+            // Not loaded from a file (or from an empty one): compare with what is there.
+            return nashr_content::fs::write_if_changed(path, self.to_text().as_bytes())
+                .map_err(|e| Error::io(path, e));
+        }
+        // Loaded and nothing changed: nothing to write.
+        if !self.changed {
             return Ok(false);
         }
-        nashr_content::fs::write_if_changed(path, self.to_text().as_bytes()).map_err(|e| Error::io(path, e))
+        // Changed: streamed to a temporary file and renamed over the lock, without building
+        // the 26 MB text of a 10,000-article site in memory or reading the old one back.
+        let io = |e| Error::io(path, e);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let tmp = nashr_content::fs::temp_file_in(dir).map_err(io)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp);
+        self.write_to(&mut out).map_err(io)?;
+        let tmp = out.into_inner().map_err(|e| io(e.into_error()))?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(true)
     }
 
     /// Takes the lock of `file` out, parsed, to be updated and put back with
