@@ -335,14 +335,14 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
                 .with_help("add e.g. publish_at = 2026-12-01T09:00:00-08:00"),
         );
     }
-    for r in article::references(doc.body()) {
+    for r in doc.references() {
         if r.kind == article::ReferenceKind::Image && article::is_local_file(&r.target) {
             let file = r.target.split(['#', '?']).next().unwrap_or_default();
             let decoded = file.replace("%20", " ");
             if !dir.join(&decoded).is_file() {
                 errors.push(
                     doc.body_error(
-                        r.range,
+                        r.range.clone(),
                         format!("the image `{}` does not exist next to the article", r.target),
                     )
                     .with_label("referenced here")
@@ -357,14 +357,14 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
 fn check_links(articles: &[Article], slugs: &[String], errors: &mut Vec<SourceError>) {
     for a in articles {
         for doc in std::iter::once(&a.doc).chain(a.translations.values()) {
-            for r in article::references(doc.body()) {
+            for r in doc.references() {
                 if let Some((slug, _)) = article::internal_link(&r.target)
                     && slugs.binary_search_by(|s| s.as_str().cmp(slug)).is_err()
                 {
                     let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
                     errors.push(
                         doc.body_error(
-                            r.range,
+                            r.range.clone(),
                             format!("`{}` links to an article that does not exist", r.target),
                         )
                         .with_label("unknown article")

@@ -117,6 +117,20 @@ pub struct Localizer {
 }
 
 impl Localizer {
+    /// The `(id, text)` pairs of article `slug`'s catalog in `locale`, to align segment ids:
+    /// from the open catalog, or straight from the file (no Fluent bundle is built for it).
+    pub(crate) fn catalog_entries(&self, locale: &str, slug: &str) -> Vec<(String, String)> {
+        let Some(data) = self.locale(locale) else {
+            return Vec::new();
+        };
+        if let Some(Some(open)) = read_lock(&data.articles.loaded).get(slug) {
+            return open.entries.clone();
+        }
+        std::fs::read_to_string(data.articles.dir.join(format!("{slug}.ftl")))
+            .map(|text| crate::catalog::entries(&text))
+            .unwrap_or_default()
+    }
+
     /// Loads and parses every `.ftl` file of every configured locale. Syntax errors and
     /// duplicate ids are reported together, each with its file, line and column.
     pub fn load(project: &Project) -> Result<Localizer, Error> {
@@ -149,8 +163,19 @@ impl Localizer {
     /// Reads the catalogs of article `slug` in every locale and keeps them until the returned
     /// guard is dropped; reports their syntax errors and duplicate ids.
     pub fn open_article(&self, slug: &str) -> Result<OpenArticle<'_>, Vec<SourceError>> {
+        self.open(slug, None)
+    }
+
+    /// Like [`Localizer::open_article`] for the catalogs of `article`'s translations only:
+    /// rendering never formats the source catalog (its text is the article itself; it is
+    /// read, if at all, to align segment ids).
+    pub fn open_translations(&self, article: &nashr_content::Article) -> Result<OpenArticle<'_>, Vec<SourceError>> {
+        self.open(&article.slug, Some(self.article_locale(article)))
+    }
+
+    fn open(&self, slug: &str, skip: Option<&str>) -> Result<OpenArticle<'_>, Vec<SourceError>> {
         let mut errors = Vec::new();
-        for data in &self.locales {
+        for data in self.locales.iter().filter(|d| Some(d.code.as_str()) != skip) {
             let cats = &data.articles;
             *lock(&cats.open).entry(slug.to_string()).or_insert(0) += 1;
             if read_lock(&cats.loaded).contains_key(slug) {
@@ -172,6 +197,7 @@ impl Localizer {
         let open = OpenArticle {
             l10n: self,
             slug: slug.to_string(),
+            skipped: skip.map(str::to_string),
         };
         if errors.is_empty() { Ok(open) } else { Err(errors) }
     }
@@ -628,11 +654,18 @@ fn new_bundle(langid: &LanguageIdentifier, warnings: &Warnings) -> Bundle {
 pub struct OpenArticle<'a> {
     l10n: &'a Localizer,
     slug: String,
+    /// The locale not opened ([`Localizer::open_translations`]).
+    skipped: Option<String>,
 }
 
 impl Drop for OpenArticle<'_> {
     fn drop(&mut self) {
-        for data in &self.l10n.locales {
+        for data in self
+            .l10n
+            .locales
+            .iter()
+            .filter(|d| Some(&d.code) != self.skipped.as_ref())
+        {
             let cats = &data.articles;
             let mut open = lock(&cats.open);
             let count = open.entry(self.slug.clone()).or_insert(1);

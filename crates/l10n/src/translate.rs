@@ -40,8 +40,10 @@ impl Localizer {
 
     /// The segments of `article` with the ids its source catalog gives them.
     pub fn article_segments(&self, article: &Article) -> Vec<Segment> {
-        let catalog = self.catalog(self.article_locale(article), &article.slug);
-        segments(&article.doc, catalog.as_ref().map_or(&[], |c| c.entries.as_slice()))
+        segments(
+            &article.doc,
+            &self.catalog_entries(self.article_locale(article), &article.slug),
+        )
     }
 
     /// `article` in `locale`.

@@ -378,7 +378,7 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         nashr_check::status::project_status(&project, &catalogs)?
     };
     // The computed catalogs served the check and stale detection; rendering aligns ids
-    // against the catalogs the Localizer holds.
+    // against the catalogs on disk (the same, or the check above warned).
     drop(catalogs);
     phase("stale detection");
     // Article catalogs are read as each article is rendered, and dropped after it.

@@ -890,7 +890,7 @@ pub(crate) fn record(
             let live = article.is_live(options.render.now);
             let links = std::iter::once(&article.doc)
                 .chain(article.translations.values())
-                .flat_map(|d| nashr_content::article::references(d.body()))
+                .flat_map(|d| d.references())
                 .filter_map(|r| nashr_content::article::internal_link(&r.target).map(|(s, _)| s.to_string()))
                 .collect::<BTreeSet<_>>()
                 .into_iter()

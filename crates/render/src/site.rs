@@ -460,8 +460,8 @@ impl<'a> SiteRenderer<'a> {
         keep_content: bool,
         sink: &dyn crate::OutputSink,
     ) -> Result<ArticleDone, Vec<SourceError>> {
-        // The article's catalogs in every locale, read now and dropped when it is done.
-        let _catalogs = self.l10n.open_article(&article.slug)?;
+        // The article's translations in every locale, read now and dropped when it is done.
+        let _catalogs = self.l10n.open_translations(article)?;
         let segs = self.l10n.article_segments(article);
         let source_locale = &self.project.config.site.source_locale;
         let mut errors = Vec::new();
