@@ -258,3 +258,43 @@ fn a_front_matter_slug_that_is_not_a_slug() {
     assert_points_at(&run, "content/acupuncture/index.md:5:1", "slug = \"طب سوزنی\"");
     assert!(run.output.contains("slug = \"طب-سوزنی\""), "{}", run.output);
 }
+
+/// A first build (no output directory yet) writes into a hidden sibling directory renamed into
+/// place at the end: when rendering fails half way (a broken Persian catalog is found when its
+/// article is rendered), there is no `public/` and no half-built directory left behind.
+#[test]
+fn a_failed_first_build_leaves_no_output_directory() {
+    let sample = Sample::new();
+    assert!(!sample.public().exists());
+    sample.replace(
+        "locales/fa/articles/acupuncture.ftl",
+        "\ntitle = ",
+        "\ntitle = { $\nbroken = ",
+    );
+    let run = sample.nashr(&["build"]);
+    assert_eq!(run.code, 1, "bad input must exit 1:\n{}", run.output);
+    assert!(
+        run.output.contains("locales/fa/articles/acupuncture.ftl"),
+        "{}",
+        run.output
+    );
+    let leftovers = |s: &Sample| -> Vec<String> {
+        std::fs::read_dir(s.root())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("public"))
+            .collect()
+    };
+    assert_eq!(leftovers(&sample), Vec::<String>::new(), "{}", run.output);
+    // Fixed, the same first build puts the whole site in place and nothing else.
+    sample.replace(
+        "locales/fa/articles/acupuncture.ftl",
+        "\ntitle = { $\nbroken = ",
+        "\ntitle = ",
+    );
+    let run = sample.nashr(&["build"]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert!(sample.public().join("fa/acupuncture/index.html").is_file());
+    assert_eq!(leftovers(&sample), vec!["public".to_string()]);
+}

@@ -98,11 +98,18 @@ impl OutputSink for MemorySink {
 /// file is written at once to a temporary file next to its destination; [`DiskSink::commit`]
 /// renames them all into place. Dropped without a commit (a failed build), it removes the
 /// temporary files: a build that fails changes nothing, and a reader never sees half a file.
+///
+/// Into an output directory that does not exist yet (a first or clean build),
+/// [`DiskSink::for_build`] writes every file straight into a hidden sibling directory and
+/// commits by renaming that directory: the same all-or-nothing, without a temporary file and a
+/// rename per file (22,000 of each for a site of 10,000 articles in two languages).
 pub struct DiskSink {
     out_dir: PathBuf,
     staged: Mutex<Vec<(String, tempfile::TempPath)>>,
     unchanged: AtomicUsize,
     produced: Mutex<Vec<String>>,
+    /// The directory written instead of `out_dir` when it did not exist.
+    fresh: Option<PathBuf>,
 }
 
 impl DiskSink {
@@ -112,13 +119,50 @@ impl DiskSink {
             staged: Mutex::default(),
             unchanged: AtomicUsize::new(0),
             produced: Mutex::default(),
+            fresh: None,
         }
+    }
+
+    /// A sink for a build into `out_dir`, which it creates: written in place when the
+    /// directory holds files, into a sibling directory renamed at commit when it does not.
+    pub fn for_build(out_dir: &Path) -> Result<DiskSink, Error> {
+        let empty = match std::fs::read_dir(out_dir) {
+            Ok(mut entries) => entries.next().is_none(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+            Err(e) => return Err(Error::io(out_dir, e)),
+        };
+        let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned());
+        let (Some(parent), Some(name), true) = (out_dir.parent(), name, empty) else {
+            std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+            return Ok(DiskSink::new(out_dir));
+        };
+        let staging = parent.join(format!(".{name}.nashr-{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        }
+        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        let mut sink = DiskSink::new(out_dir);
+        sink.fresh = Some(staging);
+        Ok(sink)
     }
 
     /// Moves every changed file into place; returns the paths written (sorted) and the number
     /// of files that already had the right bytes.
-    pub fn commit(self) -> Result<(Vec<String>, usize), Error> {
-        let mut staged = self.staged.into_inner().unwrap_or_else(|e| e.into_inner());
+    pub fn commit(mut self) -> Result<(Vec<String>, usize), Error> {
+        if let Some(staging) = self.fresh.take() {
+            // An empty output directory (made by hand, or left by a tool) gives way.
+            if self.out_dir.is_dir() {
+                std::fs::remove_dir(&self.out_dir).map_err(|e| Error::io(&self.out_dir, e))?;
+            }
+            if let Err(e) = std::fs::rename(&staging, &self.out_dir) {
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(Error::io(&self.out_dir, e));
+            }
+            let mut written = self.produced();
+            written.sort();
+            return Ok((written, 0));
+        }
+        let mut staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|e| e.into_inner()));
         staged.sort_by(|a, b| a.0.cmp(&b.0));
         let mut written = Vec::with_capacity(staged.len());
         for (rel, tmp) in staged {
@@ -135,6 +179,15 @@ impl DiskSink {
     }
 }
 
+impl Drop for DiskSink {
+    fn drop(&mut self) {
+        // Not committed (a failed build): the half-built site goes.
+        if let Some(staging) = self.fresh.take() {
+            let _ = std::fs::remove_dir_all(staging);
+        }
+    }
+}
+
 impl OutputSink for DiskSink {
     fn put(&self, rel: &str, bytes: Vec<u8>) -> std::io::Result<()> {
         if rel.split('/').any(|p| p == ".." || p.is_empty()) {
@@ -142,6 +195,14 @@ impl OutputSink for DiskSink {
         }
         if let Ok(mut p) = self.produced.lock() {
             p.push(rel.to_string());
+        }
+        if let Some(staging) = &self.fresh {
+            // Nothing to compare with and nobody reading: the file goes where it will be.
+            let path = staging.join(rel);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            return std::fs::write(&path, &bytes);
         }
         let path = self.out_dir.join(rel);
         if let Ok(existing) = std::fs::read(&path)
@@ -292,8 +353,7 @@ pub fn build(
     progress: &Progress<'_>,
 ) -> Result<BuildReport, Error> {
     let renderer = site::SiteRenderer::new(project, l10n.clone(), options.render.now, options.render.marks)?;
-    let sink = DiskSink::new(&options.out_dir);
-    std::fs::create_dir_all(&options.out_dir).map_err(|e| Error::io(&options.out_dir, e))?;
+    let sink = DiskSink::for_build(&options.out_dir)?;
     // A failed build must not leave a state that claims it succeeded.
     if let Some(state) = &options.state {
         incremental::forget(state);
