@@ -7,7 +7,8 @@
 //! their command-line programs, the release `nashr` binary and Debian's `hugo`, in the same
 //! run, each measured by GNU time (wall time and peak resident memory):
 //!
-//! - a cold build into an empty output directory (nashr also without its incremental state);
+//! - a cold build into an empty output directory (nashr also without its incremental state),
+//!   the median of three runs, once with the output on disk and once in tmpfs;
 //! - a rebuild with nothing changed;
 //! - a rebuild after one Persian paragraph changed;
 //! - a rebuild after the article page template changed.
@@ -89,6 +90,15 @@ fn rm(path: &Path) {
     if path.is_dir() {
         std::fs::remove_dir_all(path).unwrap_or_else(|e| panic!("remove {}: {e}", path.display()));
     }
+}
+
+/// How many times each cold build runs (the median is shown).
+const COLD_RUNS: usize = 3;
+
+/// The run with the median wall time.
+fn median(mut runs: Vec<Run>) -> Run {
+    runs.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+    runs.swap_remove(runs.len() / 2)
 }
 
 /// An empty directory in tmpfs (`/dev/shm`), when the machine has one.
@@ -306,31 +316,60 @@ fn main() {
             );
         };
         let row = |scenario: &str, a: &Run, b: &Run| row_in(scenario, a, b, &nashr_out, &hugo_out);
-        // Cold, writing to RAM: the same builds with the output in tmpfs, which shows the
-        // programs' own work apart from the disk's. (On this machine's ext4, mounted without a
-        // journal, creating files and directories after tens of thousands were deleted costs
-        // 5 to 10 times more than on a fresh disk: perf shows the time in the kernel's inode
-        // allocator, `recently_deleted`, for both programs.)
+        // Cold builds are run COLD_RUNS times each, alternating the two programs, and the
+        // median is shown: on this machine's ext4 (mounted without a journal) creating 44,000
+        // files and directories after as many were deleted varies from run to run by a factor
+        // of up to 4 for both programs (perf shows the time in the kernel's inode allocator,
+        // `recently_deleted`). The same builds with the output in tmpfs show the programs' own
+        // work apart from the disk's.
         if let Some(shm) = ram_dir() {
             let (a_out, b_out) = (shm.join("nashr"), shm.join("hugo"));
-            rm(&nashr.join(".nashr"));
             let a_arg = a_out.display().to_string();
             let b_arg = b_out.display().to_string();
-            let a = timed(&nashr_bin, &["build", "--root", ".", "--out", &a_arg], &nashr);
-            let b = timed(&hugo_bin, &["--quiet", "--source", ".", "--destination", &b_arg], &hugo);
-            row_in("cold build, output in RAM", &a, &b, &a_out, &b_out);
+            let (mut runs_a, mut runs_b) = (Vec::new(), Vec::new());
+            for _ in 0..COLD_RUNS {
+                rm(&a_out);
+                rm(&nashr.join(".nashr"));
+                runs_a.push(timed(&nashr_bin, &["build", "--root", ".", "--out", &a_arg], &nashr));
+                rm(&b_out);
+                runs_b.push(timed(
+                    &hugo_bin,
+                    &["--quiet", "--source", ".", "--destination", &b_arg],
+                    &hugo,
+                ));
+            }
+            row_in(
+                "cold build, output in RAM",
+                &median(runs_a),
+                &median(runs_b),
+                &a_out,
+                &b_out,
+            );
             rm(&shm);
         }
         // Cold: empty output directories, no incremental state. Each output is deleted just
-        // before its own build, so both pay the same for creating files where as many were
-        // just deleted (see above).
-        rm(&nashr_out);
-        rm(&nashr.join(".nashr"));
-        let a = timed(&nashr_bin, &nashr_args, &nashr);
-        rm(&hugo_out);
-        rm(&hugo.join("resources"));
-        let b = timed(&hugo_bin, &hugo_args, &hugo);
-        row("cold build", &a, &b);
+        // before its own build.
+        let (mut runs_a, mut runs_b) = (Vec::new(), Vec::new());
+        for _ in 0..COLD_RUNS {
+            rm(&nashr_out);
+            rm(&nashr.join(".nashr"));
+            runs_a.push(timed(&nashr_bin, &nashr_args, &nashr));
+            rm(&hugo_out);
+            rm(&hugo.join("resources"));
+            runs_b.push(timed(&hugo_bin, &hugo_args, &hugo));
+        }
+        let spread = |runs: &[Run]| {
+            runs.iter()
+                .map(|r| format!("{:.2}", r.secs))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        notes.push(format!(
+            "N={n}: cold builds on disk, every run: nashr {} s; Hugo {} s",
+            spread(&runs_a),
+            spread(&runs_b)
+        ));
+        row("cold build", &median(runs_a), &median(runs_b));
         let (summary, problems) = equivalence(&nashr_out, &hugo_out, n);
         failures += problems;
         notes.push(format!(
