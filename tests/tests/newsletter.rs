@@ -210,6 +210,35 @@ fn smtp_needs_a_real_key_and_the_file_outbox_does_not() {
     assert_eq!(files.len(), 1);
 }
 
+/// The newsletter reads the translations of the articles an issue features when it renders the
+/// issue (not every catalog of the site): a broken one is reported there, with its file and
+/// line, and a broken catalog of an article the issue does not feature does not stop it.
+#[test]
+fn a_broken_translation_of_a_featured_article_stops_the_render() {
+    let sample = Sample::new();
+    // Not featured in 2026-12: the issue still renders.
+    sample.replace(
+        "locales/fa/articles/benefits-of-physiotherapy.ftl",
+        "\ntitle = ",
+        "\ntitle = { $\nx = ",
+    );
+    let out = nashr(sample.root(), &[], &["newsletter", "render", "2026-12"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    // Featured: the render fails and names the file and line.
+    sample.replace(
+        "locales/fa/articles/acupuncture.ftl",
+        "\ntitle = ",
+        "\ntitle = { $\nx = ",
+    );
+    let out = nashr(sample.root(), &[], &["newsletter", "render", "2026-12"]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stderr.contains("locales/fa/articles/acupuncture.ftl:"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Kills the sender with SIGKILL at random moments and restarts it until the issue is sent.
 /// With one message in flight (concurrency 1), each crash can duplicate at most one message:
 /// the one the server accepted before the ledger recorded it.

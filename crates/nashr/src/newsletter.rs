@@ -122,7 +122,9 @@ pub(crate) async fn open_store(project: &Project) -> Result<Store, Error> {
 }
 
 fn renderer(project: &Project) -> Result<Arc<Renderer>, Error> {
-    let l10n = Arc::new(Localizer::load(project)?);
+    // A worker lives long: it reads the translations of an issue's articles when it renders
+    // the issue, not the catalogs of every article of the site.
+    let l10n = Arc::new(Localizer::load_lazy(project)?);
     Ok(Arc::new(Renderer::new(project.clone(), l10n)?))
 }
 

@@ -89,6 +89,8 @@ impl Renderer {
         let mut articles = Vec::new();
         for slug in &issue.articles {
             let Some(article) = project.article(slug) else { continue };
+            // The article's translations, read for this issue (a broken one is an error here).
+            let _catalogs = self.l10n.open_translations(article).map_err(Error::Input)?;
             let loc = self.l10n.localize(article, locale);
             let page = format!("{base}{locale}/{slug}/");
             articles.push(Featured {
