@@ -264,8 +264,11 @@ impl Sender {
                     .retry_base_secs
                     .saturating_mul(1 << (c.attempts - 1).clamp(0, 16));
                 tracing::debug!("{}: {e}; retrying in {backoff} s", c.email);
+                // Due times are whole seconds: round up, so the wait is never shorter than
+                // the backoff (truncating made a 1 s backoff anything from 0 to 1 s).
+                let due = (jiff::Timestamp::now().as_millisecond() + 999).div_euclid(1000) + backoff as i64;
                 self.store
-                    .delivery_retry(&c.issue, &c.email, &self.owner, &e, t + backoff as i64, t)
+                    .delivery_retry(&c.issue, &c.email, &self.owner, &e, due, t)
                     .await
             }
             Outcome::Transient(e) => {
