@@ -34,6 +34,20 @@ fn missing_segment_falls_back_to_english_with_a_notice() {
         page.contains(&first_words),
         "the English paragraph stands in for the missing one"
     );
+    // Isolated left-to-right inside the right-to-left page (U+2066 … U+2069), so its final
+    // full stop stays at its end: the paragraph starts with the mark and ends with its pop.
+    let words: Vec<&str> = source.split_whitespace().collect();
+    let start = format!("<p>\u{2066}{}", words[..3].join(" "));
+    assert!(page.contains(&start), "no isolated English paragraph in:\n{page}");
+    let last = words.last().unwrap();
+    assert!(
+        page.contains(&format!("{last}\u{2069}</p>")),
+        "the English paragraph is not closed by U+2069"
+    );
+    // The English page's paragraph has no mark (Fluent's own isolation of placeables, in the
+    // page's UI messages, uses U+2068).
+    let en = sample.read("public/en/acupuncture/index.html");
+    assert!(!en.contains('\u{2066}'));
     assert!(
         page.contains("class=\"notice\""),
         "the page says that parts are untranslated"

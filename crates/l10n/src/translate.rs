@@ -33,6 +33,28 @@ pub struct LocalizedArticle {
 }
 
 impl Localizer {
+    /// Text shown from a fallback locale written the other way (English in a Persian page),
+    /// in a block of the body: isolated in its own direction (U+2066 LRI or U+2067 RLI …
+    /// U+2069 PDI), so its punctuation and any number stay at the right end for a reader of
+    /// the page's direction. Front matter fields and alt text are left alone: they also go
+    /// into attributes, titles and headers, where isolation marks must never be.
+    fn isolate_fallback(&self, kind: SegmentKind, locale: &str, shown: &str, text: String) -> String {
+        let rtl = |code: &str| self.locale(code).is_some_and(|l| l.rtl);
+        let in_body = matches!(
+            kind,
+            SegmentKind::Heading
+                | SegmentKind::Paragraph
+                | SegmentKind::ListItem
+                | SegmentKind::Quote
+                | SegmentKind::TableCell
+        );
+        if !in_body || rtl(locale) == rtl(shown) || text.is_empty() {
+            return text;
+        }
+        let open = if rtl(shown) { '\u{2067}' } else { '\u{2066}' };
+        format!("{open}{text}\u{2069}")
+    }
+
     /// The source locale of `article`.
     pub fn article_locale<'a>(&'a self, article: &'a Article) -> &'a str {
         article.front().lang.as_deref().unwrap_or(self.source_locale())
@@ -108,9 +130,10 @@ impl Localizer {
                     break;
                 }
             }
-            let (shown_locale, text) = shown.unwrap_or_else(|| (source_locale, seg.text.clone()));
+            let (shown_locale, mut text) = shown.unwrap_or_else(|| (source_locale, seg.text.clone()));
             if shown_locale != locale {
                 fallback.push(seg.id.clone());
+                text = self.isolate_fallback(seg.kind, locale, shown_locale, text);
             }
             match marks.as_deref_mut() {
                 Some(marks) => self.mark_segment(article, locale, seg, shown_locale, text, marks),
