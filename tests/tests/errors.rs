@@ -298,3 +298,23 @@ fn a_failed_first_build_leaves_no_output_directory() {
     assert!(sample.public().join("fa/acupuncture/index.html").is_file());
     assert_eq!(leftovers(&sample), vec!["public".to_string()]);
 }
+
+/// The English article catalogs are written by `nashr l10n sync`, and the build reads them
+/// only for their ids; one broken by hand is still an error with its place, not a silently
+/// misaligned page.
+#[test]
+fn broken_source_catalog() {
+    let (_, run) = broken(|s| {
+        s.replace(
+            "locales/en/articles/acupuncture.ftl",
+            "\nintro-p1 = ",
+            "\nintro-p1 = { $\nbroken = ",
+        )
+    });
+    assert!(
+        run.output.contains("locales/en/articles/acupuncture.ftl:"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains("Fluent syntax error"), "{}", run.output);
+}

@@ -560,6 +560,12 @@ fn read_ftl(project: &Project, path: &Path) -> Result<(FtlFile, Vec<SourceError>
     Ok(parse_ftl(project.shown(path), text))
 }
 
+/// The syntax errors of a Fluent file (empty when it parses), each pointing at the unparsable
+/// entry, as [`Localizer::load`] reports them.
+pub fn syntax_errors(shown: PathBuf, text: String) -> Vec<SourceError> {
+    parse_ftl(shown, text).1
+}
+
 /// Parses a Fluent file; its syntax errors point at the unparsable entries.
 fn parse_ftl(shown: PathBuf, text: String) -> (FtlFile, Vec<SourceError>) {
     let mut errors = Vec::new();

@@ -358,6 +358,19 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
     }
     let catalogs = nashr_l10n::sync::source_catalogs(&project)?;
     if !sync_first {
+        // A source catalog that does not parse is an error, as any translation file's is. Only
+        // the ones that differ from what sync would write can be broken: the others are
+        // not parsed again.
+        let broken: Vec<_> = catalogs
+            .iter()
+            .filter(|c| !c.up_to_date)
+            .filter_map(|c| std::fs::read_to_string(&c.path).ok().map(|text| (c, text)))
+            .flat_map(|(c, text)| nashr_l10n::localizer::syntax_errors(project.shown(&c.path), text))
+            .collect();
+        if !broken.is_empty() {
+            return Err(Error::Input(broken));
+        }
+
         let check = if partial {
             nashr_l10n::sync::check_articles(&project, &catalogs)
         } else {
