@@ -148,14 +148,15 @@ fn with_locks(
 /// Computes one locale's status against `lock`, which it updates.
 pub fn status_with_lock(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
     let status = status_of_pairs(tree, lock);
-    let reference_files = tree
-        .pairs
-        .iter()
-        .filter(|p| p.reference.is_some())
-        .map(|p| p.rel.clone())
-        .collect();
-    lock.retain_files(&reference_files);
+    lock.retain_files(&with_reference(
+        tree.pairs.iter().map(|p| (&p.rel, p.reference.is_some())),
+    ));
     status
+}
+
+/// The files that have a reference: the lock forgets the others (removed sources).
+fn with_reference<'a>(pairs: impl Iterator<Item = (&'a String, bool)>) -> BTreeSet<String> {
+    pairs.filter(|(_, has)| *has).map(|(rel, _)| rel.clone()).collect()
 }
 
 fn status_of_pairs(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
@@ -222,13 +223,9 @@ pub fn project_status(project: &Project, catalogs: &[SourceCatalog]) -> Result<V
                 .collect::<Result<Vec<Pair>, Error>>()?;
             status_of(&pairs, &mut lock, &mut status);
         }
-        let reference_files = spec
-            .pairs
-            .iter()
-            .filter(|p| p.reference.is_some())
-            .map(|p| p.rel.clone())
-            .collect();
-        lock.retain_files(&reference_files);
+        lock.retain_files(&with_reference(
+            spec.pairs.iter().map(|p| (&p.rel, p.reference.is_some())),
+        ));
         lock.save(&path)?;
         out.push(status);
     }

@@ -762,12 +762,7 @@ pub fn build_changed(
             new_state.cards = new_id();
             write_file(&side_file(p, CARDS_FILE), &encode(KIND_CARDS, new_state.cards, &cards)?)?;
         }
-        let held: BTreeSet<String> = done
-            .order
-            .iter()
-            .take(kept_bodies(project.config.site.feed_entries))
-            .map(|(_, s)| s.clone())
-            .collect();
+        let held = feed_held(project, &done);
         if held != new_state.feed_held || done.articles.keys().any(|s| held.contains(s)) {
             let old = match feed {
                 Some(f) => f,
@@ -833,12 +828,7 @@ pub(crate) fn save_full(
         done.articles.iter().map(|(s, d)| (s, &d.views)).collect();
     state.cards = new_id();
     write_file(&side_file(path, CARDS_FILE), &encode(KIND_CARDS, state.cards, &cards)?)?;
-    let held: BTreeSet<String> = done
-        .order
-        .iter()
-        .take(kept_bodies(project.config.site.feed_entries))
-        .map(|(_, s)| s.clone())
-        .collect();
+    let held = feed_held(project, done);
     let feed = feed_cards(&held, done, Cards::new(), &project.config.site.locales);
     state.feed_held = feed.keys().cloned().collect();
     state.feed = new_id();
@@ -924,6 +914,15 @@ pub(crate) fn record(
     state.static_outputs = done.static_files.clone();
     state.listings = done.listings.clone();
     Ok(state)
+}
+
+/// The articles whose bodies the feed file keeps: the newest ones.
+fn feed_held(project: &Project, done: &SiteDone) -> BTreeSet<String> {
+    done.order
+        .iter()
+        .take(kept_bodies(project.config.site.feed_entries))
+        .map(|(_, s)| s.clone())
+        .collect()
 }
 
 #[cfg(test)]
