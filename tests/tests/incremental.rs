@@ -179,9 +179,6 @@ fn one_persian_paragraph_rerenders_one_page_and_equals_a_full_build() {
 fn a_no_op_rebuild_reads_the_state_and_writes_nothing() {
     let dir = corpus(12);
     let root = dir.path();
-    // Inputs modified just before a build are recorded as "look again" (see
-    // `nashr_render::incremental`): let the generated files age first.
-    std::thread::sleep(std::time::Duration::from_millis(150));
     nashr_at(root, &["build"]);
     assert!(root.join(nashr_render::incremental::STATE_FILE).is_file());
     let before = snapshot(&root.join("public"));
@@ -361,8 +358,6 @@ fn a_corrupt_missing_or_old_state_means_a_full_build() {
     use nashr_render::incremental::{CARDS_FILE, FEED_FILE, Plan, STATE_FILE};
     let dir = corpus(12);
     let root = dir.path();
-    // Let the inputs age: none is recorded as "look again".
-    std::thread::sleep(std::time::Duration::from_millis(150));
     let full_because = |root: &std::path::Path| match plan_of(root) {
         Plan::Full(why) => why,
         _ => panic!("not a full build"),
@@ -405,7 +400,6 @@ fn a_corrupt_missing_or_old_state_means_a_full_build() {
 fn a_second_edit_in_the_same_clock_tick_is_not_missed() {
     let dir = corpus(40);
     let root = dir.path();
-    std::thread::sleep(std::time::Duration::from_millis(150));
     nashr_at(root, &["build"]);
     let catalog = root.join("locales/fa/articles/article-00030.ftl");
     // Two edits of the same size with the same modification time: as if both happened in one
