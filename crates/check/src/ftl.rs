@@ -27,7 +27,7 @@ impl FtlText {
     }
 
     pub fn read(path: &Path, shown: PathBuf) -> std::io::Result<FtlText> {
-        let text = std::fs::read_to_string(path)?;
+        let text = nashr_content::fs::read_text(path)?;
         Ok(FtlText::new(shown, text))
     }
 

@@ -133,7 +133,7 @@ impl FileLock {
 impl Lock {
     /// Reads a lock file; a missing file is an empty lock.
     pub fn load(path: &Path) -> Result<Lock, Error> {
-        match std::fs::read_to_string(path) {
+        match nashr_content::fs::read_text(path) {
             Ok(text) => Ok(Lock::from_text(text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Lock::default()),
             Err(e) => Err(Error::io(path, e)),

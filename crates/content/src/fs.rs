@@ -17,6 +17,28 @@ pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     builder.tempfile_in(dir)
 }
 
+/// Reads a text file. Like `std::fs::read_to_string`, with the UTF-8 check done by simdutf8:
+/// a build reads 350 MB of Markdown and Fluent files, mostly Persian (two bytes a letter),
+/// and std's byte-at-a-time check of non-ASCII text was 5% of its time. A file that is not
+/// UTF-8 is an `InvalidData` error naming the line and column of the first bad byte.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: just checked to be UTF-8.
+        return Ok(unsafe { String::from_utf8_unchecked(bytes) });
+    }
+    let valid = simdutf8::compat::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+    let before = &bytes[..valid];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    // Characters, not bytes, before the bad byte on its line (that part is valid UTF-8).
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("the file is not UTF-8 text: invalid byte at line {line}, column {column}"),
+    ))
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 /// Returns `false` without touching the file when it already holds exactly these bytes.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
@@ -67,4 +89,32 @@ pub fn relative_slash(path: &Path, base: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_text_keeps_persian_and_zwnj() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fa.ftl");
+        let text = "title = می‌شود\nsummary = پیاده‌روی ۱۲\n";
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(read_text(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn read_text_names_the_line_and_column_of_a_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.ftl");
+        // Line 2: two Persian letters, then a Latin-1 byte.
+        std::fs::write(&path, b"title = ok\nx = \xd9\x85\xd9\x86\xe9t\n").unwrap();
+        let e = read_text(&path).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(
+            e.to_string(),
+            "the file is not UTF-8 text: invalid byte at line 2, column 7"
+        );
+    }
 }

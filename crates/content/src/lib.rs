@@ -206,7 +206,7 @@ fn load_article(root: &Path, config: &Config, dir: &Path) -> Result<Option<Artic
     }
     let mut errors = Vec::new();
     let read = |p: &Path| {
-        std::fs::read_to_string(p)
+        crate::fs::read_text(p)
             .map_err(|e| vec![SourceError::whole_file(shown(p), format!("cannot read the file: {e}"))])
     };
     let doc = Document::parse(&shown(&index), read(&index)?).map_err(|e| vec![e])?;

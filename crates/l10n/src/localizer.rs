@@ -126,7 +126,7 @@ impl Localizer {
         if let Some(Some(open)) = read_lock(&data.articles.loaded).get(slug) {
             return open.entries.clone();
         }
-        std::fs::read_to_string(data.articles.dir.join(format!("{slug}.ftl")))
+        nashr_content::fs::read_text(&data.articles.dir.join(format!("{slug}.ftl")))
             .map(|text| crate::catalog::entries(&text))
             .unwrap_or_default()
     }
@@ -224,7 +224,7 @@ impl Localizer {
         let name = format!("{slug}.ftl");
         let path = cats.dir.join(&name);
         let shown = cats.shown_dir.join(&name);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match nashr_content::fs::read_text(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(SourceError::whole_file(shown, format!("cannot read the file: {e}"))),
@@ -556,7 +556,7 @@ fn read_ftl_dir(project: &Project, dir: &Path, errors: &mut Vec<SourceError>) ->
 }
 
 fn read_ftl(project: &Project, path: &Path) -> Result<(FtlFile, Vec<SourceError>), Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = nashr_content::fs::read_text(path).map_err(|e| Error::io(path, e))?;
     Ok(parse_ftl(project.shown(path), text))
 }
 

@@ -71,7 +71,7 @@ pub fn source_catalogs(project: &Project) -> Result<Vec<SourceCatalog>, Error> {
                 .join(lang)
                 .join("articles")
                 .join(format!("{}.ftl", article.slug));
-            let on_disk = match std::fs::read_to_string(&path) {
+            let on_disk = match nashr_content::fs::read_text(&path) {
                 Ok(text) => Some(text),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(Error::io(&path, e)),
