@@ -291,7 +291,17 @@ mod tests {
             .filter_map(char::from_u32)
             .filter(|c| c.is_whitespace())
             .collect();
-        let pieces = ["می‌شود", "word", "۱۲", "\u{200c}", "é", "𝔸", "\u{2069}", "\u{1680}x", "\u{2030}"];
+        let pieces = [
+            "می‌شود",
+            "word",
+            "۱۲",
+            "\u{200c}",
+            "é",
+            "𝔸",
+            "\u{2069}",
+            "\u{1680}x",
+            "\u{2030}",
+        ];
         let mut seed = 7u64;
         for _ in 0..5000 {
             let mut text = String::new();
