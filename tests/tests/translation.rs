@@ -37,7 +37,8 @@ fn missing_segment_falls_back_to_english_with_a_notice() {
     // Isolated left-to-right inside the right-to-left page (U+2066 … U+2069), so its final
     // full stop stays at its end: the paragraph starts with the mark and ends with its pop.
     let words: Vec<&str> = source.split_whitespace().collect();
-    let start = format!("<p>\u{2066}{}", words[..3].join(" "));
+    // Its block is given that direction too, so it is aligned to the left.
+    let start = format!("<p dir=\"ltr\">\u{2066}{}", words[..3].join(" "));
     assert!(page.contains(&start), "no isolated English paragraph in:\n{page}");
     let last = words.last().unwrap();
     assert!(

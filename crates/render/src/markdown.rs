@@ -131,6 +131,7 @@ fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'
     });
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
+    let html = direct_isolated_blocks(html);
     // Marks go from raw HTML's attributes before sanitising: one hiding a `javascript:` URL
     // from ammonia must not be removed after it (see `nashr_l10n::bidi`).
     let html = match for_sink(&html, Sink::Markup) {
@@ -143,6 +144,41 @@ fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'
         words,
         unpublished_links,
     }
+}
+
+/// Gives a block whose text is a fallback written the other way (wrapped in U+2066 LRI or
+/// U+2067 RLI … U+2069 by the localizer) that direction: `<p dir="ltr">` for an English
+/// paragraph in a Persian page, so it is also aligned to the left, not only ordered right.
+/// Only the paragraph, list item, heading or table cell the mark opens gets it.
+fn direct_isolated_blocks(html: String) -> String {
+    const BLOCKS: &[&str] = &["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"];
+    if !html.contains(['\u{2066}', '\u{2067}']) {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut copied = 0;
+    for (i, mark) in html.match_indices(['\u{2066}', '\u{2067}']) {
+        let before = &html[..i];
+        let Some(open) = before
+            .strip_suffix('>')
+            .and_then(|b| b.rfind('<').map(|lt| &b[lt + 1..]))
+        else {
+            continue;
+        };
+        let name = open.split([' ', '\n']).next().unwrap_or_default();
+        if !BLOCKS.contains(&name) || open.contains("dir=") {
+            continue;
+        }
+        out.push_str(&html[copied..i - 1]);
+        out.push_str(if mark == "\u{2066}" {
+            " dir=\"ltr\">"
+        } else {
+            " dir=\"rtl\">"
+        });
+        copied = i;
+    }
+    out.push_str(&html[copied..]);
+    out
 }
 
 /// `text.split_whitespace().count()`, a byte at a time: decoding every character of a
@@ -344,6 +380,37 @@ mod tests {
             out.html
         );
         assert_eq!(out.unpublished_links, ["draft"]);
+    }
+
+    #[test]
+    fn a_block_isolated_for_the_other_direction_gets_that_direction() {
+        let ids = vec!["why".to_string()];
+        let ctx = MarkdownContext {
+            lang: "fa",
+            base_path: "/",
+            heading_ids: &ids,
+            is_live: &|_| true,
+        };
+        let out = render(
+            "## \u{2066}Why?\u{2069}\n\n\u{2066}An *English* fallback.\u{2069}\n\n- \u{2066}item\u{2069}\n- مورد\n\nعدد \u{2066}5\u{2069} و \u{2068}۶\u{2069}\n\n\u{2067}فارسی\u{2069}\n",
+            &ctx,
+        );
+        let html = &out.html;
+        assert!(
+            html.contains("<h2 id=\"why\" dir=\"ltr\">\u{2066}Why?\u{2069}</h2>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p dir=\"ltr\">\u{2066}An <em>English</em> fallback.\u{2069}</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<li dir=\"ltr\">\u{2066}item\u{2069}</li>\n<li>مورد</li>"),
+            "{html}"
+        );
+        // A mark inside a paragraph leaves the paragraph alone.
+        assert!(html.contains("<p>عدد \u{2066}5\u{2069} و"), "{html}");
+        assert!(html.contains("<p dir=\"rtl\">\u{2067}فارسی\u{2069}</p>"), "{html}");
     }
 
     #[test]
