@@ -222,6 +222,7 @@ fn plan_of(root: &std::path::Path) -> nashr_render::incremental::Plan {
         out_dir: root.join("public"),
         render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
         state: Some(root.join(nashr_render::incremental::STATE_FILE)),
+        started: std::time::SystemTime::now(),
     };
     nashr_render::incremental::plan(root, &config, &options).unwrap()
 }
@@ -318,6 +319,8 @@ fn unpublishing_the_newest_articles_refills_the_feeds() {
             std::fs::write(&file, text.replace("](@/", "](https://elsewhere.example/")).unwrap();
         }
     }
+    // Older than the racy window of the build's start, as `corpus` leaves its files.
+    std::thread::sleep(std::time::Duration::from_millis(150));
     nashr_at(root, &["build"]);
     std::thread::sleep(std::time::Duration::from_millis(20));
     for i in 0..25 {
@@ -425,6 +428,40 @@ fn a_second_edit_in_the_same_clock_tick_is_not_missed() {
     assert!(run.output.contains("pages rendered again"), "{}", run.output);
     assert!(page().contains("نسخه جیم"), "the second edit was missed");
     assert_same_as_full_build(root);
+}
+
+#[test]
+fn an_edit_saved_while_a_build_runs_is_seen_by_the_next_build() {
+    use nashr_render::incremental::Plan;
+    let dir = corpus(40);
+    let root = dir.path();
+    nashr_at(root, &["build"]);
+    // A build starts; the translator saves a file after it began, so the build may have read
+    // the file before the save. The save is older than the racy window when the build writes
+    // its state: only the build's start tells that it may not have been seen.
+    let started = std::time::SystemTime::now();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    edit_intro(root, "article-00030", "ذخیره در میانه‌ی ساخت");
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let project = nashr_content::Project::load(root).unwrap();
+    let l10n = std::sync::Arc::new(nashr_l10n::Localizer::load(&project).unwrap());
+    let options = nashr_render::BuildOptions {
+        out_dir: root.join("public"),
+        render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
+        state: Some(root.join(nashr_render::incremental::STATE_FILE)),
+        started,
+    };
+    nashr_render::build(&project, &l10n, &options, &|_, _, _| {}).unwrap();
+    match plan_of(root) {
+        Plan::Changed { articles, .. } => {
+            assert_eq!(articles.into_iter().collect::<Vec<_>>(), ["article-00030"]);
+        }
+        Plan::Nothing { .. } => panic!("the file saved during the build is not looked at again"),
+        Plan::Full(why) => panic!("a full build ({why}), not the one article"),
+    }
+    // Nothing was saved during the next build: the one after it has nothing to do.
+    nashr_at(root, &["build"]);
+    assert!(matches!(plan_of(root), Plan::Nothing { .. }));
 }
 
 #[test]

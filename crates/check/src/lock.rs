@@ -174,6 +174,18 @@ impl Lock {
             }
         };
         for line in text.split_inclusive('\n') {
+            // The lines of a file come together: the next line of the current file is known
+            // by its first field, without parsing the rest (a tenth of a one-paragraph
+            // rebuild of 10,000 articles went into parsing 420,000 lines here). A malformed
+            // line that starts like the file's is skipped when the file is parsed, and goes
+            // when its lines are next written.
+            if let Some((f, _)) = current
+                && line.as_bytes().get(f.len()) == Some(&b'\t')
+                && line.starts_with(f)
+            {
+                offset += line.len();
+                continue;
+            }
             let file = fields(line.trim_end_matches(['\n', '\r'])).map(|(f, _, _)| f);
             if let Some(file) = file
                 && current.is_none_or(|(f, _)| f != file)

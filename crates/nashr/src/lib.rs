@@ -292,6 +292,7 @@ fn memory_use() -> String {
 
 fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result<u8, Error> {
     let started = Instant::now();
+    let inputs_read_after = std::time::SystemTime::now();
     let config = nashr_content::Config::load(root)?;
     let out_dir = match &args.out {
         Some(dir) if dir.is_absolute() => dir.clone(),
@@ -304,6 +305,7 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         out_dir: out_dir.clone(),
         render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
         state: Some(root.join(nashr_render::incremental::STATE_FILE)),
+        started: inputs_read_after,
     };
     let plan = if sync_first || args.full {
         nashr_render::incremental::Plan::Full("asked for".into())

@@ -847,11 +847,12 @@ pub(crate) fn record(
 ) -> Result<State, Error> {
     let root = &project.root;
     let config = &project.config;
-    let started = SystemTime::now();
+    // Anything modified since the build started (or within a clock tick before) may have
+    // been read before the edit: record no time, so the next build looks again.
+    let since = options.started.checked_sub(RACY_WINDOW).unwrap_or(options.started);
     let racy = |mut s: Stamp| {
-        // Modified just now: record no time, so the next build looks again.
         let t = SystemTime::UNIX_EPOCH + Duration::from_nanos(s.2);
-        if started.duration_since(t).map_or(true, |d| d < RACY_WINDOW) {
+        if t >= since {
             s.2 = 0;
         }
         s

@@ -30,7 +30,12 @@
 //! let site = nashr_render::render(&project, &l10n, &render, &|_, _, _| {})?;
 //! println!("{} files", site.outputs.len());
 //! // Or to disk:
-//! let options = nashr_render::BuildOptions { out_dir: project.output_dir(), render, state: None };
+//! let options = nashr_render::BuildOptions {
+//!     out_dir: project.output_dir(),
+//!     render,
+//!     state: None,
+//!     started: std::time::SystemTime::now(),
+//! };
 //! let report = nashr_render::build(&project, &l10n, &options, &|_, _, _| {})?;
 //! println!("{} files written", report.written.len());
 //! # Ok(()) }
@@ -249,6 +254,10 @@ pub struct BuildOptions {
     /// Where the incremental state is recorded (`.nashr/build-state.bin`, the cards and feed
     /// files next to it); `None` records nothing, and every build is a full one.
     pub state: Option<PathBuf>,
+    /// When the build started, before it read any input. A file modified since may have been
+    /// read before the edit: the state records it without its time, so the next build looks
+    /// at it again (an edit saved while a build runs is never missed).
+    pub started: std::time::SystemTime,
 }
 
 #[derive(Debug, Default, Clone)]
