@@ -14,7 +14,8 @@
 //! - a rebuild after the article page template changed.
 //!
 //! Before each timed run, every file of the program's site is read once (`warm`), so both
-//! programs start from the page cache.
+//! programs start from the page cache, and `sync` writes back what the previous run wrote, so
+//! neither program's writes wait for the other's.
 //!
 //! Then the two outputs are checked to be equivalent in substance: every article page exists
 //! in both languages in both sites with the same article text, and so do the index pages, tag
@@ -57,6 +58,9 @@ fn warm(dir: &Path) {
 
 fn timed(program: &Path, args: &[&str], cwd: &Path) -> Run {
     warm(cwd);
+    // The previous run's output (a gigabyte, for Hugo at N = 10,000) is still being written
+    // back to the disk; a run started now has its own writes throttled by the kernel for it.
+    let _ = Command::new("sync").status();
     let stats = std::env::temp_dir().join(format!("nashr-bench-time-{}", std::process::id()));
     let out = Command::new("/usr/bin/time")
         .arg("-f")
