@@ -1,6 +1,35 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (the Rust binding has no constant
+/// for it): how long freed memory is kept before it is given back to the system.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> std::process::ExitCode {
+    // A build frees and allocates a few hundred megabytes over and over. Given back after a
+    // second (the default), each page comes back zeroed by the kernel on its next use: 8% of
+    // a 10,000-article build's samples were `clear_page`. nashr is short-lived or, as a
+    // newsletter worker, steady in size, so memory is kept until exit (measured: -9% wall
+    // time, the same peak). An explicit MIMALLOC_PURGE_DELAY still wins.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets an option mimalloc reads atomically; no pointers are involved.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    }
     nashr::main_with_args(std::env::args_os())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_purge_delay_option_is_the_one_named() {
+        // mimalloc's option order changed between versions: a wrong number would silently
+        // set another option. The default purge delay of mimalloc 3 is 1000 ms (verbose
+        // output), no other option defaults to that, and the env var is read into it.
+        let v = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        let expected = std::env::var("MIMALLOC_PURGE_DELAY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        assert_eq!(v, expected);
+    }
 }
