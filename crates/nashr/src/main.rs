@@ -25,6 +25,7 @@ mod tests {
         // mimalloc's option order changed between versions: a wrong number would silently
         // set another option. The default purge delay of mimalloc 3 is 1000 ms (verbose
         // output), no other option defaults to that, and the env var is read into it.
+        // SAFETY: reads an option; no pointers are involved.
         let v = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
         let expected = std::env::var("MIMALLOC_PURGE_DELAY")
             .ok()
