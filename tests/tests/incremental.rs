@@ -223,6 +223,7 @@ fn plan_of(root: &std::path::Path) -> nashr_render::incremental::Plan {
         render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
         state: Some(root.join(nashr_render::incremental::STATE_FILE)),
         started: std::time::SystemTime::now(),
+        check: None,
     };
     nashr_render::incremental::plan(root, &config, &options).unwrap()
 }
@@ -450,6 +451,7 @@ fn an_edit_saved_while_a_build_runs_is_seen_by_the_next_build() {
         render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
         state: Some(root.join(nashr_render::incremental::STATE_FILE)),
         started,
+        check: None,
     };
     nashr_render::build(&project, &l10n, &options, &|_, _, _| {}).unwrap();
     match plan_of(root) {

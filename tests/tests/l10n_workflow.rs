@@ -88,6 +88,70 @@ fn editing_one_english_paragraph_makes_exactly_that_segment_stale_until_it_is_re
     assert_eq!(status["locales"][0]["total"]["stale"], 0);
 }
 
+/// `nashr build` checks each article's translations in the task that renders it
+/// (`nashr_check::in_build`), `nashr l10n status` the whole tree at once: they must find the
+/// same stale translations, in articles and UI files, and leave the same lock.
+#[test]
+fn a_build_finds_what_status_finds_and_leaves_the_same_lock() {
+    const LOCK: &str = "locales/fa/nashr-l10n.lock";
+    let sample = Sample::new();
+    std::fs::remove_file(sample.path(LOCK)).unwrap();
+    let first = sample.nashr(&["build"]);
+    assert_eq!(first.code, 0, "{}", first.output);
+    assert!(!first.output.contains("stale"), "{}", first.output);
+    let lock = sample.read(LOCK);
+    assert!(lock.contains("articles/physiotherapy-vs-massage.ftl\twhat-is-physiotherapy-p1\t"));
+    assert!(lock.contains("site.ftl\tnav-articles\t"));
+
+    sample.replace(
+        ARTICLE,
+        "trained in this field who",
+        "trained in this field at university who",
+    );
+    sample.replace("locales/en/site.ftl", "nav-articles = Articles", "nav-articles = All articles");
+    sample.replace(
+        "locales/en/site.ftl",
+        "skip-to-content = Skip to main content",
+        "skip-to-content = Skip to the article",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    for args in [&["build"][..], &["build", "--full"]] {
+        let build = sample.nashr(args);
+        assert_eq!(build.code, 0, "{}", build.output);
+        assert!(
+            build.output.contains("fa: 3 translations are stale"),
+            "{args:?}: {}",
+            build.output
+        );
+    }
+    let after_build = sample.read(LOCK);
+    // A stale translation keeps the fingerprints it was last seen with.
+    assert!(after_build == lock, "the lock changed:\n{after_build}");
+    let mut found = stale(&status_json(&sample));
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (FA_CATALOG.to_string(), "what-is-physiotherapy-p1".to_string()),
+            ("locales/fa/site.ftl".to_string(), "nav-articles".to_string()),
+            ("locales/fa/site.ftl".to_string(), "skip-to-content".to_string()),
+        ]
+    );
+    assert!(sample.read(LOCK) == after_build, "status changed what the build recorded");
+
+    // The other way round: what status records, a build leaves as it is.
+    sample.replace(
+        FA_CATALOG,
+        "که در این رشته آموزش دیده‌اند",
+        "که در دانشگاه در این رشته آموزش دیده‌اند",
+    );
+    assert_eq!(stale(&status_json(&sample)).len(), 2);
+    let after_status = sample.read(LOCK);
+    let build = sample.nashr(&["build", "--full"]);
+    assert!(build.output.contains("fa: 2 translations are stale"), "{}", build.output);
+    assert!(sample.read(LOCK) == after_status, "the build changed what status recorded");
+}
+
 #[test]
 fn stale_translations_can_fall_back_to_the_source() {
     let sample = Sample::new();

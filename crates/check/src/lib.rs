@@ -6,6 +6,7 @@
 //!   ([`tree::dir_trees`], like compare-locales);
 //! - [`status`]: translated, missing, stale, obsolete and identical messages with word
 //!   counts, per file and locale;
+//! - [`in_build`]: the same checks made by `nashr build` on each article as it renders it;
 //! - [`lock`]: the lock file that makes stale detection work without translators doing
 //!   anything but translating;
 //! - [`lint`]: every problem as a located [`lint::Finding`] with a stable code and a hint, and
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod ftl;
+pub mod in_build;
 pub mod lint;
 pub mod lock;
 pub mod markup;

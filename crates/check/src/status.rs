@@ -173,7 +173,7 @@ fn status_of_pairs(tree: &LocaleTree, lock: &mut Lock) -> LocaleStatus {
 /// Adds the status of `pairs` to `status`: each file parsed, fingerprinted and compared with
 /// its own part of the lock in parallel, the results kept in file order. Without `words`, the
 /// word counts stay 0 (counting them was a tenth of a build's stale detection).
-fn status_of(pairs: &[Pair], lock: &mut Lock, status: &mut LocaleStatus, words: bool) {
+pub(crate) fn status_of(pairs: &[Pair], lock: &mut Lock, status: &mut LocaleStatus, words: bool) {
     use rayon::prelude::*;
     let taken: Vec<FileLock> = pairs.iter().map(|p| lock.take_file(&p.rel)).collect();
     let done: Vec<(FileStatus, FileLock)> = pairs
@@ -248,14 +248,14 @@ struct Present {
 
 /// One file's status without the lock: what is missing and obsolete, and the fingerprints of
 /// what is present.
-struct Prepared {
+pub(crate) struct Prepared {
     status: FileStatus,
     present: Vec<Present>,
     /// The source's ids, when the source parsed without errors (the lock forgets the others).
     retain: Option<BTreeSet<String>>,
 }
 
-fn prepare(pair: &Pair, with_words: bool) -> Prepared {
+pub(crate) fn prepare(pair: &Pair, with_words: bool) -> Prepared {
     let reference = pair.reference.as_ref().map(|f| f.parse());
     let l10n = pair.l10n.as_ref().map(|f| f.parse());
     let ref_entries = reference
@@ -331,7 +331,7 @@ fn prepare(pair: &Pair, with_words: bool) -> Prepared {
     }
 }
 
-fn finish(prepared: Prepared, lock: &mut FileLock, l10n: Option<&str>) -> FileStatus {
+pub(crate) fn finish(prepared: Prepared, lock: &mut FileLock, l10n: Option<&str>) -> FileStatus {
     let Prepared {
         mut status,
         present,

@@ -108,7 +108,8 @@ pub struct Localizer {
     locales: Vec<LocaleData>,
     chains: HashMap<String, Vec<usize>>,
     /// Stale translations per locale: `(slug, id)` for segments, `(None, id)` for UI messages.
-    stale: HashMap<String, HashSet<(Option<String>, String)>>,
+    /// Segments are added while articles render ([`Localizer::mark_stale_segments`]).
+    stale: std::sync::RwLock<HashMap<String, HashSet<(Option<String>, String)>>>,
     /// Locales whose readers get the fallback text instead of a stale translation.
     stale_fallback: HashSet<String>,
     /// Shared with the bundles' `DATETIME` functions, which report bad options here.
@@ -129,6 +130,12 @@ impl Localizer {
         nashr_content::fs::read_text(&data.articles.dir.join(format!("{slug}.ftl")))
             .map(|text| crate::catalog::entries(&text))
             .unwrap_or_default()
+    }
+
+    /// Where article `slug`'s catalog in `locale` is (or would be); `None` for a locale the
+    /// site does not have.
+    pub(crate) fn catalog_path(&self, locale: &str, slug: &str) -> Option<PathBuf> {
+        Some(self.locale(locale)?.articles.dir.join(format!("{slug}.ftl")))
     }
 
     /// Loads and parses every `.ftl` file of every configured locale. Syntax errors and
@@ -282,7 +289,7 @@ impl Localizer {
             source_locale: config.site.source_locale.clone(),
             locales,
             chains,
-            stale: HashMap::new(),
+            stale: Default::default(),
             stale_fallback,
             warnings,
             fallbacks: Mutex::default(),
@@ -303,19 +310,31 @@ impl Localizer {
                 (slug, id.to_string())
             })
             .collect();
-        self.stale.insert(locale.to_string(), set);
+        write_lock(&self.stale).insert(locale.to_string(), set);
+    }
+
+    /// Adds the stale segments `ids` of article `slug` in `locale`: a build finds them in
+    /// the task that renders the article, before its pages.
+    pub fn mark_stale_segments(&self, locale: &str, slug: &str, ids: impl IntoIterator<Item = String>) {
+        let mut ids = ids.into_iter().peekable();
+        if ids.peek().is_none() {
+            return;
+        }
+        let mut stale = write_lock(&self.stale);
+        let set = stale.entry(locale.to_string()).or_default();
+        set.extend(ids.map(|id| (Some(slug.to_string()), id)));
     }
 
     /// Whether segment `id` of article `slug` is stale in `locale`.
     pub fn is_stale_segment(&self, locale: &str, slug: &str, id: &str) -> bool {
-        self.stale
+        read_lock(&self.stale)
             .get(locale)
             .is_some_and(|s| s.contains(&(Some(slug.to_string()), id.to_string())))
     }
 
     /// Whether UI message `id` is stale in `locale`.
     pub fn is_stale_message(&self, locale: &str, id: &str) -> bool {
-        self.stale
+        read_lock(&self.stale)
             .get(locale)
             .is_some_and(|s| s.contains(&(None, id.to_string())))
     }

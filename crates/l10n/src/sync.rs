@@ -60,17 +60,11 @@ pub struct SourceCatalog {
 /// the catalog on disk, as `sync` does).
 pub fn source_catalogs(project: &Project) -> Result<Vec<SourceCatalog>, Error> {
     use rayon::prelude::*;
-    let source = &project.config.site.source_locale;
     project
         .articles
         .par_iter()
         .map(|article| {
-            let lang = article.front().lang.as_deref().unwrap_or(source);
-            let path = project
-                .locales_dir()
-                .join(lang)
-                .join("articles")
-                .join(format!("{}.ftl", article.slug));
+            let path = catalog_path(project, article);
             let on_disk = match nashr_content::fs::read_text(&path) {
                 Ok(text) => Some(text),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -78,19 +72,52 @@ pub fn source_catalogs(project: &Project) -> Result<Vec<SourceCatalog>, Error> {
             };
             let previous = on_disk.as_deref().map(catalog::entries).unwrap_or_default();
             let segs = segments(&article.doc, &previous);
-            let text = catalog::write_source_catalog(
-                &article.doc.path.display().to_string().replace('\\', "/"),
-                &article.slug,
-                &segs,
-            );
-            Ok(SourceCatalog {
-                slug: article.slug.clone(),
-                up_to_date: on_disk.as_deref() == Some(text.as_str()),
-                path,
-                text: text.into(),
-            })
+            Ok(source_catalog(article, path, on_disk.as_deref(), &segs))
         })
         .collect()
+}
+
+/// Where the source catalog of `article` is: `locales/<its language>/articles/<slug>.ftl`.
+pub fn catalog_path(project: &Project, article: &nashr_content::Article) -> PathBuf {
+    let lang = article
+        .front()
+        .lang
+        .as_deref()
+        .unwrap_or(&project.config.site.source_locale);
+    project
+        .locales_dir()
+        .join(lang)
+        .join("articles")
+        .join(format!("{}.ftl", article.slug))
+}
+
+/// The source catalog of `article` from its segments (aligned with `on_disk`, the file at
+/// `path` as it is now, as [`segments`] does).
+pub fn source_catalog(
+    article: &nashr_content::Article,
+    path: PathBuf,
+    on_disk: Option<&str>,
+    segs: &[crate::segment::Segment],
+) -> SourceCatalog {
+    let text = catalog::write_source_catalog(
+        &article.doc.path.display().to_string().replace('\\', "/"),
+        &article.slug,
+        segs,
+    );
+    SourceCatalog {
+        slug: article.slug.clone(),
+        up_to_date: on_disk == Some(text.as_str()),
+        path,
+        text: text.into(),
+    }
+}
+
+/// The source catalogs in the project that belong to no article of `expected` (the paths of
+/// every article's catalog): what `sync` removes.
+pub fn orphans(project: &Project, expected: &std::collections::BTreeSet<PathBuf>) -> Result<Vec<PathBuf>, Error> {
+    let mut report = SyncReport::default();
+    remove_orphans(project, true, expected, &mut report)?;
+    Ok(report.removed)
 }
 
 fn sync_catalogs(

@@ -306,6 +306,7 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
         state: Some(root.join(nashr_render::incremental::STATE_FILE)),
         started: inputs_read_after,
+        check: None,
     };
     let plan = if sync_first || args.full {
         nashr_render::incremental::Plan::Full("asked for".into())
@@ -358,60 +359,21 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
             ui.info(format!("removed {}", p.display()));
         }
     }
-    let catalogs = nashr_l10n::sync::source_catalogs(&project)?;
-    if !sync_first {
-        // A source catalog that does not parse is an error, as any translation file's is. Only
-        // the ones that differ from what sync would write can be broken: the others are
-        // not parsed again.
-        let broken: Vec<_> = catalogs
-            .iter()
-            .filter(|c| !c.up_to_date)
-            .filter_map(|c| std::fs::read_to_string(&c.path).ok().map(|text| (c, text)))
-            .flat_map(|(c, text)| nashr_l10n::localizer::syntax_errors(project.shown(&c.path), text))
-            .collect();
-        if !broken.is_empty() {
-            return Err(Error::Input(broken));
-        }
-
-        let check = if partial {
-            nashr_l10n::sync::check_articles(&project, &catalogs)
-        } else {
-            nashr_l10n::sync::sync_with(&project, &catalogs, true)
-        };
-        if let Ok(report) = check
-            && !report.is_clean()
-        {
-            ui.warn("translation catalogs are out of date with the articles; run `nashr l10n sync`");
-        }
-    }
-    phase("catalog check");
-    // Stale detection first, so its copies of every catalog are gone before the Localizer
-    // parses them (peak memory).
-    let statuses = if partial {
-        nashr_check::status::status_partial(&nashr_check::tree::article_trees(&project, &catalogs)?)?
-    } else {
-        nashr_check::status::project_status(&project, &catalogs)?
-    };
-    // The computed catalogs served the check and stale detection; rendering aligns ids
-    // against the catalogs on disk (the same, or the check above warned).
-    drop(catalogs);
-    phase("stale detection");
-    // Article catalogs are read as each article is rendered, and dropped after it.
+    // The catalog check and stale detection run on each article in the task that renders it,
+    // from the catalogs rendering reads (`nashr_check::in_build`); the UI files now, before
+    // anything is rendered with them.
+    let (check, ui_stale) = nashr_check::in_build::BuildCheck::start(&project, partial, !sync_first)?;
+    let check = std::sync::Arc::new(check);
+    phase("UI translations checked");
     let mut l10n = Localizer::load_lazy(&project)?;
     phase("translations");
-    for locale in statuses {
-        let stale: Vec<_> = locale.stale().collect();
-        if !stale.is_empty() {
-            ui.info(format!(
-                "{}: {} translation{} stale (the source changed since); see `nashr l10n status {} -v`",
-                locale.locale,
-                stale.len(),
-                if stale.len() == 1 { " is" } else { "s are" },
-                locale.locale
-            ));
-        }
-        l10n.set_stale(&locale.locale, stale);
+    for (locale, stale) in &ui_stale {
+        l10n.set_stale(locale, stale.iter().map(|(file, id)| (file.as_str(), id.as_str())));
     }
+    let options = nashr_render::BuildOptions {
+        check: Some(std::sync::Arc::new(BuildChecker(check.clone()))),
+        ..options
+    };
     let l10n = std::sync::Arc::new(l10n);
     let bar = if ui.interactive && !ui.quiet {
         let bar = indicatif::ProgressBar::new(0);
@@ -444,7 +406,20 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         bar.finish_and_clear();
     }
     phase("render and write");
+    // The locks are saved even when rendering failed, as they were before it started.
+    let checked = check.finish(&project);
+    phase("translation checks finished");
     let report = report?;
+    let checked = checked?;
+    if checked.out_of_date {
+        ui.warn("translation catalogs are out of date with the articles; run `nashr l10n sync`");
+    }
+    for (locale, n) in checked.stale.iter().filter(|(_, n)| *n > 0) {
+        ui.info(format!(
+            "{locale}: {n} translation{} stale (the source changed since); see `nashr l10n status {locale} -v`",
+            if *n == 1 { " is" } else { "s are" },
+        ));
+    }
     for w in report.warnings.iter().cloned().chain(l10n.warnings()) {
         ui.warn(w);
     }
@@ -472,6 +447,19 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         ));
     }
     Ok(0)
+}
+
+/// `nashr-check`'s build checks, run by the renderer on each article.
+struct BuildChecker(std::sync::Arc<nashr_check::in_build::BuildCheck>);
+
+impl nashr_render::ArticleCheck for BuildChecker {
+    fn check(
+        &self,
+        s: &nashr_render::ArticleSources<'_>,
+    ) -> Result<Vec<(String, Vec<String>)>, Vec<nashr_content::SourceError>> {
+        self.0
+            .article(s.project, s.article, s.segments, s.source_catalog, s.translation)
+    }
 }
 
 fn sync(root: &Path, check: bool, ui: &mut Ui) -> Result<u8, Error> {

@@ -35,6 +35,7 @@
 //!     render,
 //!     state: None,
 //!     started: std::time::SystemTime::now(),
+//!     check: None,
 //! };
 //! let report = nashr_render::build(&project, &l10n, &options, &|_, _, _| {})?;
 //! println!("{} files written", report.written.len());
@@ -248,6 +249,28 @@ impl RenderOptions {
     }
 }
 
+/// The translation inputs of one article, as the task that renders it holds them.
+pub struct ArticleSources<'a> {
+    pub project: &'a Project,
+    pub article: &'a nashr_content::Article,
+    /// Its segments, with the ids `source_catalog` gives them.
+    pub segments: &'a [nashr_l10n::segment::Segment],
+    /// Its source catalog as it is on disk; `None` before the first `nashr l10n sync`.
+    pub source_catalog: Option<&'a str>,
+    /// Its catalog in a locale, as read for rendering; `None` when there is none.
+    pub translation: &'a dyn Fn(&str) -> Option<Arc<str>>,
+}
+
+/// What a build does with each article's translations while the task rendering the article
+/// holds them: `nashr build` checks the source catalog and finds stale translations here
+/// (with `nashr-check`), so every catalog is read and every article segmented once.
+pub trait ArticleCheck: Send + Sync {
+    /// Called before the article's pages are rendered. Returns its stale segments as
+    /// `(locale, ids)`: readers of a locale with `stale = "fallback"` see the source instead.
+    /// An error fails the build, as any input error does.
+    fn check(&self, sources: &ArticleSources<'_>) -> Result<Vec<(String, Vec<String>)>, Vec<nashr_content::SourceError>>;
+}
+
 pub struct BuildOptions {
     pub out_dir: PathBuf,
     pub render: RenderOptions,
@@ -258,6 +281,8 @@ pub struct BuildOptions {
     /// read before the edit: the state records it without its time, so the next build looks
     /// at it again (an edit saved while a build runs is never missed).
     pub started: std::time::SystemTime,
+    /// Run on every article rendered, in its task ([`ArticleCheck`]).
+    pub check: Option<Arc<dyn ArticleCheck>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -361,7 +386,8 @@ pub fn build(
     options: &BuildOptions,
     progress: &Progress<'_>,
 ) -> Result<BuildReport, Error> {
-    let renderer = site::SiteRenderer::new(project, l10n.clone(), options.render.now, options.render.marks)?;
+    let renderer = site::SiteRenderer::new(project, l10n.clone(), options.render.now, options.render.marks)?
+        .with_check(options.check.clone());
     let sink = DiskSink::for_build(&options.out_dir)?;
     // A failed build must not leave a state that claims it succeeded.
     if let Some(state) = &options.state {

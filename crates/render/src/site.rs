@@ -227,6 +227,8 @@ pub(crate) struct SiteRenderer<'a> {
     pub(crate) marks: crate::marks::Collector,
     /// What every page of a locale gets ([`Common`]), as templates see it: made once.
     common_values: BTreeMap<String, Value>,
+    /// The build's check of each article's translations ([`crate::ArticleCheck`]).
+    check: Option<Arc<dyn crate::ArticleCheck>>,
 }
 
 /// A fingerprint of anything hashable. Stable for one build of nashr (the incremental state
@@ -267,6 +269,7 @@ impl<'a> SiteRenderer<'a> {
             now,
             marks: crate::marks::Collector::new(marks),
             common_values: BTreeMap::new(),
+            check: None,
         };
         renderer.common_values = project
             .config
@@ -276,6 +279,12 @@ impl<'a> SiteRenderer<'a> {
             .map(|l| (l.clone(), ser(&renderer.common(l))))
             .collect();
         Ok(renderer)
+    }
+
+    /// Runs `check` on every article before rendering it.
+    pub(crate) fn with_check(mut self, check: Option<Arc<dyn crate::ArticleCheck>>) -> Self {
+        self.check = check;
+        self
     }
 
     pub(crate) fn templates(&self) -> &Templates {
@@ -474,11 +483,57 @@ impl<'a> SiteRenderer<'a> {
         keep_content: bool,
         sink: &dyn crate::OutputSink,
     ) -> Result<ArticleDone, Vec<SourceError>> {
-        // The article's translations in every locale, read now and dropped when it is done.
-        let _catalogs = self.l10n.open_translations(article)?;
-        let segs = self.l10n.article_segments(article);
-        let source_locale = &self.project.config.site.source_locale;
+        // The article's translations in every locale, read now and dropped when it is done;
+        // its source catalog, read once to align the segment ids and for the build's check.
+        let opened = self.l10n.open_translations(article);
+        let source_catalog = self.l10n.source_catalog_text(article).map_err(|e| {
+            let path = nashr_l10n::sync::catalog_path(self.project, article);
+            vec![SourceError::whole_file(
+                self.project.shown(&path),
+                format!("cannot read the file: {e}"),
+            )]
+        })?;
+        let entries = source_catalog
+            .as_deref()
+            .map(nashr_l10n::catalog::entries)
+            .unwrap_or_default();
+        let segs = nashr_l10n::segment::segments(&article.doc, &entries);
+        drop(entries);
         let mut errors = Vec::new();
+        if let Some(check) = &self.check {
+            let translation = |locale: &str| {
+                self.l10n
+                    .catalog(locale, &article.slug)
+                    .map(|c| c.file.source.clone())
+            };
+            let sources = crate::ArticleSources {
+                project: self.project,
+                article,
+                segments: &segs,
+                source_catalog: source_catalog.as_deref(),
+                translation: &translation,
+            };
+            match check.check(&sources) {
+                Ok(stale) => {
+                    for (locale, ids) in stale {
+                        self.l10n.mark_stale_segments(&locale, &article.slug, ids);
+                    }
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        drop(source_catalog);
+        let _catalogs = match opened {
+            Ok(open) => open,
+            Err(mut e) => {
+                errors.append(&mut e);
+                return Err(errors);
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let source_locale = &self.project.config.site.source_locale;
         let mut done = ArticleDone {
             views: BTreeMap::new(),
             bodies: BTreeMap::new(),

@@ -1,0 +1,245 @@
+//! The translation checks of `nashr build`: is every source catalog what `nashr l10n sync`
+//! would write, and which translations went stale (updating each locale's lock).
+//!
+//! A build makes them on each article in the task that renders it ([`BuildCheck::article`]),
+//! from the catalogs and segments rendering has in hand: every catalog is read, and every
+//! article segmented, once. The results are those of [`crate::status::status`] on
+//! [`crate::tree::project_trees`], the same functions per file.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use nashr_content::{Article, Error, Project, SourceError};
+use nashr_l10n::segment::Segment;
+
+use crate::ftl::FtlText;
+use crate::lock::Lock;
+use crate::status::{Counts, LocaleStatus, finish, prepare, status_of};
+use crate::tree::{LOCK_FILE, Pair};
+
+/// The checks of one build, shared by its rendering tasks.
+pub struct BuildCheck {
+    /// An incremental build checks only the articles it loaded: no UI files, no orphans, and
+    /// the lock lines of every other file are kept.
+    partial: bool,
+    /// Whether to check the source catalogs (not when the build just synced them).
+    check_catalogs: bool,
+    locales: Vec<LocaleCheck>,
+    /// Articles checked so far; [`BuildCheck::finish`] checks the others (drafts, or all of
+    /// them when rendering stopped early).
+    seen: Mutex<HashSet<String>>,
+    out_of_date: AtomicBool,
+}
+
+struct LocaleCheck {
+    locale: String,
+    dir: PathBuf,
+    shown_dir: PathBuf,
+    lock: Mutex<Lock>,
+    stale: AtomicUsize,
+    /// The UI files of the source locale, by path relative to the locale directory.
+    ui_files: BTreeSet<String>,
+}
+
+/// What a build's checks found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BuildCheckReport {
+    /// Some source catalog is not what `nashr l10n sync` would write, or belongs to no article.
+    pub out_of_date: bool,
+    /// The number of stale translations of each translated locale.
+    pub stale: Vec<(String, usize)>,
+}
+
+/// Stale UI messages of each locale, as `(locale, [(file, id)])`: what
+/// `Localizer::set_stale` takes before anything is rendered.
+pub type UiStale = Vec<(String, Vec<(String, String)>)>;
+
+impl BuildCheck {
+    /// Loads the lock of every translated locale and, unless `partial`, checks the UI files.
+    pub fn start(project: &Project, partial: bool, check_catalogs: bool) -> Result<(BuildCheck, UiStale), Error> {
+        let mut locales = Vec::new();
+        let mut ui_stale = Vec::new();
+        for spec in crate::tree::specs_of(project, &[], false)? {
+            let mut lock = Lock::load(&spec.dir.join(LOCK_FILE))?;
+            let mut ui = LocaleStatus {
+                locale: spec.locale.clone(),
+                lock_file: spec.shown_dir.join(LOCK_FILE),
+                files: Vec::new(),
+                total: Counts::default(),
+            };
+            let mut ui_files = BTreeSet::new();
+            if !partial {
+                // Without catalogs, the only references are the UI files; translation files of
+                // articles are paired with nothing here, and checked with their article.
+                let pairs = spec
+                    .pairs
+                    .iter()
+                    .filter(|p| !p.rel.starts_with("articles/"))
+                    .map(|p| p.read(project))
+                    .collect::<Result<Vec<Pair>, Error>>()?;
+                ui_files.extend(pairs.iter().filter(|p| p.reference.is_some()).map(|p| p.rel.clone()));
+                status_of(&pairs, &mut lock, &mut ui, false);
+            }
+            let stale: Vec<(String, String)> = ui.stale().map(|(f, id)| (f.to_string(), id.to_string())).collect();
+            locales.push(LocaleCheck {
+                locale: spec.locale.clone(),
+                dir: spec.dir,
+                shown_dir: spec.shown_dir,
+                lock: Mutex::new(lock),
+                stale: AtomicUsize::new(stale.len()),
+                ui_files,
+            });
+            ui_stale.push((spec.locale, stale));
+        }
+        let check = BuildCheck {
+            partial,
+            check_catalogs,
+            locales,
+            seen: Mutex::default(),
+            out_of_date: AtomicBool::new(false),
+        };
+        Ok((check, ui_stale))
+    }
+
+    /// Checks one article: `segments` aligned with `on_disk` (its source catalog as it is on
+    /// disk), `translation(locale)` its catalog in a locale. Returns its stale segments as
+    /// `(locale, ids)`; a source catalog that differs from what sync would write and does
+    /// not parse is an error.
+    pub fn article(
+        &self,
+        project: &Project,
+        article: &Article,
+        segments: &[Segment],
+        on_disk: Option<&str>,
+        translation: &dyn Fn(&str) -> Option<Arc<str>>,
+    ) -> Result<Vec<(String, Vec<String>)>, Vec<SourceError>> {
+        relock(&self.seen).insert(article.slug.clone());
+        let path = nashr_l10n::sync::catalog_path(project, article);
+        let shown = project.shown(&path);
+        let catalog = nashr_l10n::sync::source_catalog(article, path, on_disk, segments);
+        if !catalog.up_to_date {
+            self.out_of_date.store(true, Ordering::Relaxed);
+            // Only a catalog that differs from what sync writes can be broken.
+            if let (true, Some(text)) = (self.check_catalogs, on_disk) {
+                let errors = nashr_l10n::localizer::syntax_errors(shown.clone(), text.to_string());
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+            }
+        }
+        let rel = format!("articles/{}.ftl", article.slug);
+        let mut stale = Vec::new();
+        for locale in self.locales.iter().filter(|l| has_catalog_in(project, article, &l.locale)) {
+            let l10n = translation(&locale.locale).map(|text| FtlText::new(locale.shown_dir.join(&rel), text));
+            let pair = Pair {
+                rel: rel.clone(),
+                reference: Some(FtlText::new(shown.clone(), catalog.text.clone())),
+                l10n,
+                l10n_path: locale.shown_dir.join(&rel),
+            };
+            let prepared = prepare(&pair, false);
+            let mut file_lock = relock(&locale.lock).take_file(&rel);
+            let status = finish(prepared, &mut file_lock, pair.l10n.as_ref().map(|f| &*f.text));
+            relock(&locale.lock).put_file(&rel, file_lock);
+            if !status.stale_ids.is_empty() {
+                locale.stale.fetch_add(status.stale_ids.len(), Ordering::Relaxed);
+                stale.push((locale.locale.clone(), status.stale_ids));
+            }
+        }
+        Ok(stale)
+    }
+
+    /// Checks the articles no rendering task checked, looks for orphaned source catalogs, and
+    /// saves the locks. Called once, after rendering (whether it succeeded or not).
+    pub fn finish(&self, project: &Project) -> Result<BuildCheckReport, Error> {
+        use rayon::prelude::*;
+        let unseen: Vec<&Article> = {
+            let seen = relock(&self.seen);
+            project.articles.iter().filter(|a| !seen.contains(&a.slug)).collect()
+        };
+        let results: Vec<Result<(), Vec<SourceError>>> =
+            unseen.par_iter().map(|a| self.article_from_disk(project, a)).collect();
+        let errors: Vec<SourceError> = results.into_iter().filter_map(Result::err).flatten().collect();
+        if !errors.is_empty() {
+            return Err(Error::Input(errors));
+        }
+        if !self.partial && self.check_catalogs {
+            let expected = project
+                .articles
+                .iter()
+                .map(|a| nashr_l10n::sync::catalog_path(project, a))
+                .collect();
+            if !nashr_l10n::sync::orphans(project, &expected)?.is_empty() {
+                self.out_of_date.store(true, Ordering::Relaxed);
+            }
+        }
+        let mut report = BuildCheckReport {
+            out_of_date: self.check_catalogs && self.out_of_date.load(Ordering::Relaxed),
+            stale: Vec::new(),
+        };
+        for locale in &self.locales {
+            let mut lock = std::mem::take(&mut *relock(&locale.lock));
+            if !self.partial {
+                // The lock forgets files whose source is gone.
+                let mut referenced = locale.ui_files.clone();
+                referenced.extend(
+                    project
+                        .articles
+                        .iter()
+                        .filter(|a| has_catalog_in(project, a, &locale.locale))
+                        .map(|a| format!("articles/{}.ftl", a.slug)),
+                );
+                lock.retain_files(&referenced);
+            }
+            lock.save(&locale.dir.join(LOCK_FILE))?;
+            report.stale.push((locale.locale.clone(), locale.stale.load(Ordering::Relaxed)));
+        }
+        Ok(report)
+    }
+
+    /// [`BuildCheck::article`] for an article no rendering task had: its files read here.
+    fn article_from_disk(&self, project: &Project, article: &Article) -> Result<(), Vec<SourceError>> {
+        let read = |path: &std::path::Path| match nashr_content::fs::read_text(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(vec![SourceError::whole_file(
+                project.shown(path),
+                format!("cannot read the file: {e}"),
+            )]),
+        };
+        let on_disk = read(&nashr_l10n::sync::catalog_path(project, article))?;
+        let previous = on_disk
+            .as_deref()
+            .map(nashr_l10n::catalog::entries)
+            .unwrap_or_default();
+        let segments = nashr_l10n::segment::segments(&article.doc, &previous);
+        let mut translations = Vec::new();
+        for locale in self.locales.iter().filter(|l| has_catalog_in(project, article, &l.locale)) {
+            let path = locale.dir.join("articles").join(format!("{}.ftl", article.slug));
+            if let Some(text) = read(&path)? {
+                translations.push((locale.locale.as_str(), Arc::<str>::from(text)));
+            }
+        }
+        let translation =
+            |code: &str| translations.iter().find(|(l, _)| *l == code).map(|(_, t)| t.clone());
+        self.article(project, article, &segments, on_disk.as_deref(), &translation)
+            .map(drop)
+    }
+}
+
+/// Whether `article` is translated into `locale` through a segment catalog: not when it is
+/// written in `locale`, nor when `locale` has the whole article (`index.<locale>.md`).
+fn has_catalog_in(project: &Project, article: &Article, locale: &str) -> bool {
+    let lang = article
+        .front()
+        .lang
+        .as_deref()
+        .unwrap_or(&project.config.site.source_locale);
+    lang != locale && !article.translations.contains_key(locale)
+}
+
+fn relock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
