@@ -108,7 +108,11 @@ fn a_build_finds_what_status_finds_and_leaves_the_same_lock() {
         "trained in this field who",
         "trained in this field at university who",
     );
-    sample.replace("locales/en/site.ftl", "nav-articles = Articles", "nav-articles = All articles");
+    sample.replace(
+        "locales/en/site.ftl",
+        "nav-articles = Articles",
+        "nav-articles = All articles",
+    );
     sample.replace(
         "locales/en/site.ftl",
         "skip-to-content = Skip to main content",
@@ -137,7 +141,10 @@ fn a_build_finds_what_status_finds_and_leaves_the_same_lock() {
             ("locales/fa/site.ftl".to_string(), "skip-to-content".to_string()),
         ]
     );
-    assert!(sample.read(LOCK) == after_build, "status changed what the build recorded");
+    assert!(
+        sample.read(LOCK) == after_build,
+        "status changed what the build recorded"
+    );
 
     // The other way round: what status records, a build leaves as it is.
     sample.replace(
@@ -148,8 +155,15 @@ fn a_build_finds_what_status_finds_and_leaves_the_same_lock() {
     assert_eq!(stale(&status_json(&sample)).len(), 2);
     let after_status = sample.read(LOCK);
     let build = sample.nashr(&["build", "--full"]);
-    assert!(build.output.contains("fa: 2 translations are stale"), "{}", build.output);
-    assert!(sample.read(LOCK) == after_status, "the build changed what status recorded");
+    assert!(
+        build.output.contains("fa: 2 translations are stale"),
+        "{}",
+        build.output
+    );
+    assert!(
+        sample.read(LOCK) == after_status,
+        "the build changed what status recorded"
+    );
 }
 
 #[test]

@@ -131,7 +131,11 @@ impl BuildCheck {
         }
         let rel = format!("articles/{}.ftl", article.slug);
         let mut stale = Vec::new();
-        for locale in self.locales.iter().filter(|l| has_catalog_in(project, article, &l.locale)) {
+        for locale in self
+            .locales
+            .iter()
+            .filter(|l| has_catalog_in(project, article, &l.locale))
+        {
             let l10n = translation(&locale.locale).map(|text| FtlText::new(locale.shown_dir.join(&rel), text));
             let pair = Pair {
                 rel: rel.clone(),
@@ -194,7 +198,9 @@ impl BuildCheck {
                 lock.retain_files(&referenced);
             }
             lock.save(&locale.dir.join(LOCK_FILE))?;
-            report.stale.push((locale.locale.clone(), locale.stale.load(Ordering::Relaxed)));
+            report
+                .stale
+                .push((locale.locale.clone(), locale.stale.load(Ordering::Relaxed)));
         }
         Ok(report)
     }
@@ -210,20 +216,20 @@ impl BuildCheck {
             )]),
         };
         let on_disk = read(&nashr_l10n::sync::catalog_path(project, article))?;
-        let previous = on_disk
-            .as_deref()
-            .map(nashr_l10n::catalog::entries)
-            .unwrap_or_default();
+        let previous = on_disk.as_deref().map(nashr_l10n::catalog::entries).unwrap_or_default();
         let segments = nashr_l10n::segment::segments(&article.doc, &previous);
         let mut translations = Vec::new();
-        for locale in self.locales.iter().filter(|l| has_catalog_in(project, article, &l.locale)) {
+        for locale in self
+            .locales
+            .iter()
+            .filter(|l| has_catalog_in(project, article, &l.locale))
+        {
             let path = locale.dir.join("articles").join(format!("{}.ftl", article.slug));
             if let Some(text) = read(&path)? {
                 translations.push((locale.locale.as_str(), Arc::<str>::from(text)));
             }
         }
-        let translation =
-            |code: &str| translations.iter().find(|(l, _)| *l == code).map(|(_, t)| t.clone());
+        let translation = |code: &str| translations.iter().find(|(l, _)| *l == code).map(|(_, t)| t.clone());
         self.article(project, article, &segments, on_disk.as_deref(), &translation)
             .map(drop)
     }

@@ -83,26 +83,49 @@ impl TagName {
     }
 }
 
-/// Whether `text` has an isolation mark (U+2066–U+2069). `str::contains` with one `char`
-/// searches with memchr, much faster than a byte loop.
-fn has_isolates(text: &str) -> bool {
-    text.contains('\u{2068}') || text.contains('\u{2069}') || text.contains('\u{2066}') || text.contains('\u{2067}')
+/// Every isolation mark (U+2066–U+2069) is `E2 81 A6`–`E2 81 A9` in UTF-8. `E2 81` starts
+/// only the rare U+2040–U+207F, while `E2` alone starts every ZWNJ of a Persian text and the
+/// last bytes are continuation bytes of any Arabic letter: searching for the pair with SIMD
+/// (memmem) skips almost everything.
+const MARK_PREFIX: &[u8] = b"\xE2\x81";
+
+fn is_mark_at(b: &[u8], i: usize) -> bool {
+    b.get(i..i + 3)
+        .is_some_and(|m| m[0] == 0xE2 && m[1] == 0x81 && (0xA6..=0xA9).contains(&m[2]))
 }
 
 /// The byte offset of the first isolation mark at or after `from`.
-fn isolate_at(b: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn isolate_at(b: &[u8], from: usize) -> Option<usize> {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARK_PREFIX));
+    let finder = &*FINDER;
     let mut i = from;
-    while i + 2 < b.len() {
-        match b[i..].iter().position(|&c| c == 0xE2) {
-            Some(p) => i += p,
-            None => return None,
+    while let Some(p) = finder.find(b.get(i..)?) {
+        if is_mark_at(b, i + p) {
+            return Some(i + p);
         }
-        if i + 2 < b.len() && b[i + 1] == 0x81 && (0xA6..=0xA9).contains(&b[i + 2]) {
-            return Some(i);
-        }
-        i += 1;
+        i += p + 2;
     }
     None
+}
+
+/// Whether `text` has an isolation mark (U+2066–U+2069).
+fn has_isolates(text: &str) -> bool {
+    isolate_at(text.as_bytes(), 0).is_some()
+}
+
+/// Whether `text` opens a left-to-right or right-to-left isolate (U+2066 LRI, U+2067 RLI):
+/// what the localizer wraps a fallback written the other way in.
+pub fn has_directed_isolates(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut at = 0;
+    while let Some(i) = isolate_at(b, at) {
+        if matches!(b[i + 2], 0xA6 | 0xA7) {
+            return true;
+        }
+        at = i + 3;
+    }
+    false
 }
 
 /// The last two output bytes (marks in `remove` left out) before `end`, for the `-->` and
@@ -182,7 +205,8 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
         if let Some(stop) = stop {
             let next = match stop {
                 // One byte to look for: memchr (through `str::find`, which uses it).
-                [one] => markup[i..].find(char::from(*one)),
+                [one] => memchr::memchr(*one, &b[i..]),
+                [a, b1, c] => memchr::memchr3(*a, *b1, *c, &b[i..]),
                 _ => b[i..].iter().position(|c| stop.contains(c)),
             }
             .map_or(b.len(), |p| i + p);
@@ -433,6 +457,36 @@ mod tests {
         pub(super) fn strip(markup: &str) -> Cow<'_, str> {
             reference(markup)
         }
+    }
+
+    #[test]
+    fn marks_are_found_among_their_unicode_neighbours() {
+        use super::{has_directed_isolates, has_isolates, isolate_at};
+        // ZWNJ (E2 80 8C), the word joiner U+2060 (E2 81 A0) and U+206A (E2 81 AA) share
+        // bytes with the marks; Arabic letters end in the marks' last bytes.
+        let near = "می\u{200C}خواهم \u{2060}\u{206A}\u{2065} ئ ا";
+        assert!(!has_isolates(near));
+        assert!(!has_directed_isolates(near));
+        for (mark, directed) in [
+            ('\u{2066}', true),
+            ('\u{2067}', true),
+            ('\u{2068}', false),
+            ('\u{2069}', false),
+        ] {
+            for text in [
+                format!("{mark}"),
+                format!("{near}{mark}"),
+                format!("{mark}{near}"),
+                format!("\u{2060}{mark}"),
+            ] {
+                let at = text.find(mark).unwrap();
+                assert_eq!(isolate_at(text.as_bytes(), 0), Some(at), "{text:?}");
+                assert_eq!(isolate_at(text.as_bytes(), at + 1), None, "{text:?}");
+                assert_eq!(has_directed_isolates(&text), directed, "{text:?}");
+            }
+        }
+        // A mark cut off at the end of a slice is not one.
+        assert_eq!(isolate_at(&"a\u{2068}".as_bytes()[..3], 0), None);
     }
 
     #[test]

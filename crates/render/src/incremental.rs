@@ -654,7 +654,8 @@ pub fn build_changed(
     let started = std::time::Instant::now();
     let ms = || started.elapsed().as_secs_f64() * 1000.0;
     let now = options.render.now;
-    let renderer = SiteRenderer::new(project, l10n.clone(), now, options.render.marks)?.with_check(options.check.clone());
+    let renderer =
+        SiteRenderer::new(project, l10n.clone(), now, options.render.marks)?.with_check(options.check.clone());
     let replaced: HashSet<&str> = project
         .articles
         .iter()

@@ -268,7 +268,10 @@ pub trait ArticleCheck: Send + Sync {
     /// Called before the article's pages are rendered. Returns its stale segments as
     /// `(locale, ids)`: readers of a locale with `stale = "fallback"` see the source instead.
     /// An error fails the build, as any input error does.
-    fn check(&self, sources: &ArticleSources<'_>) -> Result<Vec<(String, Vec<String>)>, Vec<nashr_content::SourceError>>;
+    fn check(
+        &self,
+        sources: &ArticleSources<'_>,
+    ) -> Result<Vec<(String, Vec<String>)>, Vec<nashr_content::SourceError>>;
 }
 
 pub struct BuildOptions {

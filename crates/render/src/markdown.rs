@@ -152,7 +152,7 @@ fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'
 /// Only the paragraph, list item, heading or table cell the mark opens gets it.
 fn direct_isolated_blocks(html: String) -> String {
     const BLOCKS: &[&str] = &["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"];
-    if !html.contains(['\u{2066}', '\u{2067}']) {
+    if !nashr_l10n::bidi::has_directed_isolates(&html) {
         return html;
     }
     let mut out = String::with_capacity(html.len() + 64);

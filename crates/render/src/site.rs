@@ -501,11 +501,7 @@ impl<'a> SiteRenderer<'a> {
         drop(entries);
         let mut errors = Vec::new();
         if let Some(check) = &self.check {
-            let translation = |locale: &str| {
-                self.l10n
-                    .catalog(locale, &article.slug)
-                    .map(|c| c.file.source.clone())
-            };
+            let translation = |locale: &str| self.l10n.catalog(locale, &article.slug).map(|c| c.file.source.clone());
             let sources = crate::ArticleSources {
                 project: self.project,
                 article,
@@ -781,6 +777,7 @@ impl<'a> SiteRenderer<'a> {
                 jobs.push(Listing {
                     path: Urls::file(&rel),
                     fingerprint: fp,
+                    cost: range.len() * CARD_BYTES,
                     render: Box::new(move |r: &SiteRenderer| {
                         let ctx = minijinja::context! { page => ser(&page), articles => card_values(&cards[range]), pagination => ser(&pagination), ..common_value };
                         r.render("index.html", ctx)
@@ -825,6 +822,7 @@ impl<'a> SiteRenderer<'a> {
                 jobs.push(Listing {
                     path: Urls::file(&rel),
                     fingerprint: fp,
+                    cost: tagged.len() * CARD_BYTES,
                     render: Box::new(move |r: &SiteRenderer| {
                         let ctx = minijinja::context! { page => ser(&page), tag => ser(&tag), articles => card_values(&tagged), ..common_value };
                         r.render("tag.html", ctx)
@@ -839,6 +837,7 @@ impl<'a> SiteRenderer<'a> {
             jobs.push(Listing {
                 path: Urls::file(&rel),
                 fingerprint: fp,
+                cost: tag_list.len() * CARD_BYTES,
                 render: Box::new(move |r: &SiteRenderer| {
                     let ctx = minijinja::context! { page => ser(&page), tags => ser(&tag_list), ..ser(&*common2) };
                     r.render("tags.html", ctx)
@@ -872,6 +871,7 @@ impl<'a> SiteRenderer<'a> {
             jobs.push(Listing {
                 path: "index.html".into(),
                 fingerprint: fp,
+                cost: locales.len() * CARD_BYTES,
                 render: Box::new(move |r: &SiteRenderer| {
                     let choices: Vec<Value> = r
                         .locales()
@@ -891,6 +891,7 @@ impl<'a> SiteRenderer<'a> {
             jobs.push(Listing {
                 path: "sitemap.xml".into(),
                 fingerprint: fp,
+                cost: sitemap.len() * SITEMAP_URL_BYTES,
                 render: Box::new(move |r: &SiteRenderer| {
                     let ctx = minijinja::context! { urls => ser(&sitemap), lang => sitemap_lang };
                     r.render("sitemap.xml", ctx)
@@ -905,10 +906,13 @@ impl<'a> SiteRenderer<'a> {
             _ => BTreeMap::new(),
         };
         listings.extend(jobs.iter().map(|j| (j.path.clone(), j.fingerprint)));
-        let todo: Vec<Listing> = jobs
+        let mut todo: Vec<Listing> = jobs
             .into_iter()
             .filter(|j| prior_listings.and_then(|p| p.get(&j.path)) != Some(&j.fingerprint))
             .collect();
+        // Largest first: the thread that starts takes the front, the others steal the rest,
+        // and the small jobs fill in at the end.
+        todo.sort_by_key(|j| std::cmp::Reverse(j.cost));
         let rendered = rendered_pages + todo.len();
         let listing_count = AtomicUsize::new(0);
         let total = todo.len();
@@ -983,6 +987,7 @@ impl<'a> SiteRenderer<'a> {
         Listing {
             path: format!("{lang}/atom.xml"),
             fingerprint: fp,
+            cost: entries.iter().map(|e| e.content.len() + CARD_BYTES).sum(),
             render: Box::new(move |r: &SiteRenderer| {
                 let feed = minijinja::context! {
                     updated => updated,
@@ -1014,9 +1019,17 @@ fn newest_first(a: (&String, &String), b: (&String, &String)) -> std::cmp::Order
 
 /// A listing page to render, with the fingerprint of everything it shows; it borrows the
 /// cards (`'c`).
+/// Bytes a card renders to in the sample layouts, and a sitemap URL (its alternates
+/// included): only the ratios matter, to order listing jobs ([`Listing::cost`]).
+const CARD_BYTES: usize = 700;
+const SITEMAP_URL_BYTES: usize = 400;
+
 struct Listing<'c> {
     path: String,
     fingerprint: u64,
+    /// About how many bytes it renders to: the largest are rendered first, so that no core
+    /// is left with a sitemap or a large tag page at the end while the others wait.
+    cost: usize,
     #[allow(clippy::type_complexity)]
     render: Box<dyn FnOnce(&SiteRenderer) -> Result<Vec<u8>, SourceError> + Send + 'c>,
 }
