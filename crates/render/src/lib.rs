@@ -206,7 +206,13 @@ impl OutputSink for DiskSink {
             // Nothing to compare with and nobody reading: the file goes where it will be.
             let path = staging.join(rel);
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
+                // One `mkdir` (`create_dir_all` would `stat` first): each article's directory
+                // is new, and its parent made by the first page of the locale.
+                match std::fs::create_dir(dir) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(_) => std::fs::create_dir_all(dir)?,
+                }
             }
             return std::fs::write(&path, &bytes);
         }

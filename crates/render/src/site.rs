@@ -471,8 +471,12 @@ impl<'a> SiteRenderer<'a> {
 
     fn render(&self, template: &str, ctx: Value) -> Result<Vec<u8>, SourceError> {
         let text = self.templates.render(template, ctx)?;
-        // Every page, feed and sitemap: isolation marks only in text content.
-        Ok(for_sink(&text, Sink::Markup).into_owned().into_bytes())
+        // Every page, feed and sitemap: isolation marks only in text content. Most pages
+        // have none elsewhere, and keep their bytes (no copy).
+        Ok(match for_sink(&text, Sink::Markup) {
+            std::borrow::Cow::Borrowed(_) => text.into_bytes(),
+            std::borrow::Cow::Owned(clean) => clean.into_bytes(),
+        })
     }
 
     /// One article in every locale: pages and images go to `sink`; the cards come back.
