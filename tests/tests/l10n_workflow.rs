@@ -166,6 +166,44 @@ fn a_build_finds_what_status_finds_and_leaves_the_same_lock() {
     );
 }
 
+/// The build says when `nashr l10n sync` has work to do: an article edited since its
+/// catalog was written, or a catalog left by an article that is gone.
+#[test]
+fn a_build_warns_when_source_catalogs_are_out_of_date() {
+    const WARNING: &str = "translation catalogs are out of date with the articles";
+    let sample = Sample::new();
+    let clean = sample.nashr(&["build"]);
+    assert_eq!(clean.code, 0, "{}", clean.output);
+    assert!(!clean.output.contains(WARNING), "{}", clean.output);
+
+    sample.replace(
+        ARTICLE,
+        "trained in this field who",
+        "trained in this field at university who",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    // The incremental build (only that article) and the full one.
+    for args in [&["build"][..], &["build", "--full"]] {
+        let edited = sample.nashr(args);
+        assert_eq!(edited.code, 0, "{}", edited.output);
+        assert!(edited.output.contains(WARNING), "{args:?}: {}", edited.output);
+        assert_eq!(
+            edited.output.contains("pages rendered again"),
+            args.len() == 1,
+            "{}",
+            edited.output
+        );
+    }
+    assert_eq!(sample.nashr(&["l10n", "sync"]).code, 0);
+    let synced = sample.nashr(&["build", "--full"]);
+    assert!(!synced.output.contains(WARNING), "{}", synced.output);
+
+    sample.write("locales/en/articles/gone.ftl", "title = Gone\n");
+    let orphan = sample.nashr(&["build", "--full"]);
+    assert_eq!(orphan.code, 0, "{}", orphan.output);
+    assert!(orphan.output.contains(WARNING), "{}", orphan.output);
+}
+
 #[test]
 fn stale_translations_can_fall_back_to_the_source() {
     let sample = Sample::new();

@@ -61,7 +61,13 @@ impl BuildCheck {
     pub fn start(project: &Project, partial: bool, check_catalogs: bool) -> Result<(BuildCheck, UiStale), Error> {
         let mut locales = Vec::new();
         let mut ui_stale = Vec::new();
-        for spec in crate::tree::specs_of(project, &[], false)? {
+        // An incremental build looks at no UI file: no need to list the locale directories.
+        let specs = if partial {
+            crate::tree::locale_dirs(project)
+        } else {
+            crate::tree::specs_of(project, &[])?
+        };
+        for spec in specs {
             let mut lock = Lock::load(&spec.dir.join(LOCK_FILE))?;
             let mut ui = LocaleStatus {
                 locale: spec.locale.clone(),

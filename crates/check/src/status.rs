@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use nashr_content::{Error, Project};
-use nashr_l10n::sync::SourceCatalog;
+use nashr_content::Error;
 use serde::Serialize;
 
 use crate::ftl::{self, Entry};
@@ -110,12 +109,6 @@ pub fn status(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
     with_locks(trees, status_with_lock)
 }
 
-/// Like [`status`] for trees that hold only some of the files
-/// ([`crate::tree::article_trees`]): the lock lines of the other files are kept.
-pub fn status_partial(trees: &[LocaleTree]) -> Result<Vec<LocaleStatus>, Error> {
-    with_locks(trees, status_of_pairs)
-}
-
 /// Runs `each` on every tree with its lock file loaded, and saves the lock.
 fn with_locks(
     trees: &[LocaleTree],
@@ -189,49 +182,6 @@ pub(crate) fn status_of(pairs: &[Pair], lock: &mut Lock, status: &mut LocaleStat
         status.total.add(&file.counts);
         status.files.push(file);
     }
-}
-
-/// Files read at once by [`project_status`]: enough to keep both cores busy, few enough that
-/// memory does not grow with the site.
-const BATCH: usize = 256;
-
-/// The status of every locale of `project` against the source catalogs computed from its
-/// articles, updating (and writing) each locale's lock, like
-/// `status(&project_trees_with(project, catalogs)?)`, but reading the translation files a
-/// batch at a time: a build of 10,000 articles never holds them all. What a build needs: the
-/// word counts are left at 0.
-pub fn project_status(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleStatus>, Error> {
-    use rayon::prelude::*;
-    let mut out = Vec::new();
-    for spec in crate::tree::specs_of(project, catalogs, false)? {
-        let tree = LocaleTree {
-            locale: spec.locale.clone(),
-            dir: spec.dir.clone(),
-            shown_dir: spec.shown_dir.clone(),
-            pairs: Vec::new(),
-        };
-        let path = tree.lock_path();
-        let mut lock = Lock::load(&path)?;
-        let mut status = LocaleStatus {
-            locale: tree.locale.clone(),
-            lock_file: tree.shown_lock_path(),
-            files: Vec::new(),
-            total: Counts::default(),
-        };
-        for batch in spec.pairs.chunks(BATCH) {
-            let pairs = batch
-                .par_iter()
-                .map(|p| p.read(project))
-                .collect::<Result<Vec<Pair>, Error>>()?;
-            status_of(&pairs, &mut lock, &mut status, false);
-        }
-        lock.retain_files(&with_reference(
-            spec.pairs.iter().map(|p| (&p.rel, p.reference.is_some())),
-        ));
-        lock.save(&path)?;
-        out.push(status);
-    }
-    Ok(out)
 }
 
 /// A translated message of a file, ready to be compared with the lock.

@@ -52,23 +52,11 @@ pub struct Pair {
 /// Pairs for every non-source locale of a project. The reference of an article catalog is
 /// computed from the article itself, so status is right even before `nashr l10n sync`.
 pub fn project_trees(project: &Project) -> Result<Vec<LocaleTree>, Error> {
-    trees_of(project, &nashr_l10n::sync::source_catalogs(project)?, false)
+    trees_of(project, &nashr_l10n::sync::source_catalogs(project)?)
 }
 
-/// [`project_trees`] from source catalogs already computed (`nashr_l10n::sync::source_catalogs`).
-pub fn project_trees_with(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleTree>, Error> {
-    trees_of(project, catalogs, false)
-}
-
-/// Pairs for the article catalogs of `project.articles` only (no UI files, no other
-/// catalogs): an incremental build checks the articles it renders again. Use
-/// [`crate::status::status_partial`] with them, which keeps the lock lines of every other file.
-pub fn article_trees(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleTree>, Error> {
-    trees_of(project, catalogs, true)
-}
-
-fn trees_of(project: &Project, catalogs: &[SourceCatalog], articles_only: bool) -> Result<Vec<LocaleTree>, Error> {
-    specs_of(project, catalogs, articles_only)?
+fn trees_of(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<LocaleTree>, Error> {
+    specs_of(project, catalogs)?
         .into_iter()
         .map(|spec| {
             let pairs = spec.pairs.iter().map(|p| p.read(project)).collect::<Result<_, _>>()?;
@@ -82,8 +70,8 @@ fn trees_of(project: &Project, catalogs: &[SourceCatalog], articles_only: bool) 
         .collect()
 }
 
-/// A locale's pairs before the translation files are read: a build reads them a batch at a
-/// time ([`crate::status::project_status`]), so memory does not grow with the site.
+/// A locale's pairs before the translation files are read (a build reads only the UI files
+/// here: [`crate::in_build`] pairs each article's files as it renders the article).
 pub(crate) struct TreeSpec {
     pub locale: String,
     pub dir: PathBuf,
@@ -110,11 +98,28 @@ impl PairSpec {
     }
 }
 
-pub(crate) fn specs_of(
-    project: &Project,
-    catalogs: &[SourceCatalog],
-    articles_only: bool,
-) -> Result<Vec<TreeSpec>, Error> {
+/// Every translated locale of `project` (not the source locale), without its files.
+pub(crate) fn locale_dirs(project: &Project) -> Vec<TreeSpec> {
+    let source = &project.config.site.source_locale;
+    project
+        .config
+        .site
+        .locales
+        .iter()
+        .filter(|l| *l != source)
+        .map(|locale| {
+            let dir = project.locales_dir().join(locale);
+            TreeSpec {
+                locale: locale.clone(),
+                shown_dir: project.shown(&dir),
+                dir,
+                pairs: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn specs_of(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<TreeSpec>, Error> {
     let source = &project.config.site.source_locale;
     let locales_dir = project.locales_dir();
     // The source catalog of every article, as `nashr l10n sync` would write it.
@@ -132,12 +137,10 @@ pub(crate) fn specs_of(
         let dir = locales_dir.join(locale);
         let mut refs: BTreeMap<String, FtlText> = BTreeMap::new();
         // UI files of the source locale (not its article catalogs).
-        if !articles_only {
-            for path in ftl_files(&locales_dir.join(source))? {
-                let rel = nashr_content::fs::relative_slash(&path, &locales_dir.join(source));
-                if !rel.starts_with("articles/") {
-                    refs.insert(rel, read(project, &path)?);
-                }
+        for path in ftl_files(&locales_dir.join(source))? {
+            let rel = nashr_content::fs::relative_slash(&path, &locales_dir.join(source));
+            if !rel.starts_with("articles/") {
+                refs.insert(rel, read(project, &path)?);
             }
         }
         // One catalog per article whose source language is not this locale, unless the
@@ -152,19 +155,10 @@ pub(crate) fn specs_of(
             refs.insert(rel.clone(), text.clone());
         }
         let mut l10n: BTreeMap<String, PathBuf> = BTreeMap::new();
-        if articles_only {
-            for rel in refs.keys() {
-                let path = dir.join(rel);
-                if path.is_file() {
-                    l10n.insert(rel.clone(), path);
-                }
-            }
-        } else {
-            for path in ftl_files(&dir)? {
-                let rel = nashr_content::fs::relative_slash(&path, &dir);
-                if !own_articles.contains(&rel) {
-                    l10n.insert(rel, path);
-                }
+        for path in ftl_files(&dir)? {
+            let rel = nashr_content::fs::relative_slash(&path, &dir);
+            if !own_articles.contains(&rel) {
+                l10n.insert(rel, path);
             }
         }
         let shown_dir = project.shown(&dir);

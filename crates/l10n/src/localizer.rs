@@ -103,13 +103,17 @@ pub enum MessageError {
     UnknownLocale(String),
 }
 
+/// Stale translations of one locale: `(Some(slug), id)` for segments, `(None, id)` for UI
+/// messages.
+type StaleSet = HashSet<(Option<String>, String)>;
+
 pub struct Localizer {
     source_locale: String,
     locales: Vec<LocaleData>,
     chains: HashMap<String, Vec<usize>>,
     /// Stale translations per locale: `(slug, id)` for segments, `(None, id)` for UI messages.
     /// Segments are added while articles render ([`Localizer::mark_stale_segments`]).
-    stale: std::sync::RwLock<HashMap<String, HashSet<(Option<String>, String)>>>,
+    stale: std::sync::RwLock<HashMap<String, StaleSet>>,
     /// Locales whose readers get the fallback text instead of a stale translation.
     stale_fallback: HashSet<String>,
     /// Shared with the bundles' `DATETIME` functions, which report bad options here.

@@ -37,13 +37,6 @@ pub fn sync_with(project: &Project, catalogs: &[SourceCatalog], check: bool) -> 
     Ok(report)
 }
 
-/// Like [`sync`] with `check`, for the articles of `project` only: an incremental build,
-/// which loads only the articles it renders again, checks their catalogs (not whether other
-/// catalogs are orphaned).
-pub fn check_articles(project: &Project, catalogs: &[SourceCatalog]) -> Result<SyncReport, Error> {
-    Ok(sync_catalogs(project, catalogs, true)?.0)
-}
-
 /// An article's source catalog as `nashr l10n sync` writes it, and the file as it is now.
 #[derive(Debug, Clone)]
 pub struct SourceCatalog {
