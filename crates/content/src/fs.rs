@@ -103,6 +103,27 @@ pub fn relative_slash(path: &Path, base: &Path) -> String {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn walk_files_lists_nested_files_follows_links_and_skips_hidden_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("fa");
+        std::fs::create_dir_all(root.join("articles")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(dir.path().join("shared/newsletters")).unwrap();
+        for f in ["site.ftl", "articles/a.ftl", ".hidden.ftl", ".git/x"] {
+            std::fs::write(root.join(f), "").unwrap();
+        }
+        std::fs::write(dir.path().join("shared/newsletters/n.ftl"), "").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("shared"), root.join("linked")).unwrap();
+        let found: Vec<String> = walk_files(&root)
+            .unwrap()
+            .iter()
+            .map(|p| relative_slash(p, &root))
+            .collect();
+        assert_eq!(found, ["articles/a.ftl", "linked/newsletters/n.ftl", "site.ftl"]);
+    }
+
     #[test]
     fn read_text_keeps_persian_and_zwnj() {
         let dir = tempfile::tempdir().unwrap();
