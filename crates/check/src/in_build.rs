@@ -17,7 +17,7 @@ use nashr_l10n::segment::Segment;
 use crate::ftl::FtlText;
 use crate::lock::Lock;
 use crate::status::{Counts, LocaleStatus, finish, prepare, status_of};
-use crate::tree::{LOCK_FILE, Pair};
+use crate::tree::{LOCK_FILE, Pair, has_catalog_in};
 
 /// The checks of one build, shared by its rendering tasks.
 pub struct BuildCheck {
@@ -213,13 +213,13 @@ impl BuildCheck {
 
     /// [`BuildCheck::article`] for an article no rendering task had: its files read here.
     fn article_from_disk(&self, project: &Project, article: &Article) -> Result<(), Vec<SourceError>> {
-        let read = |path: &std::path::Path| match nashr_content::fs::read_text(path) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(vec![SourceError::whole_file(
-                project.shown(path),
-                format!("cannot read the file: {e}"),
-            )]),
+        let read = |path: &std::path::Path| {
+            nashr_content::fs::read_text_if_exists(path).map_err(|e| {
+                vec![SourceError::whole_file(
+                    project.shown(path),
+                    format!("cannot read the file: {e}"),
+                )]
+            })
         };
         let on_disk = read(&nashr_l10n::sync::catalog_path(project, article))?;
         let previous = on_disk.as_deref().map(nashr_l10n::catalog::entries).unwrap_or_default();
@@ -239,17 +239,6 @@ impl BuildCheck {
         self.article(project, article, &segments, on_disk.as_deref(), &translation)
             .map(drop)
     }
-}
-
-/// Whether `article` is translated into `locale` through a segment catalog: not when it is
-/// written in `locale`, nor when `locale` has the whole article (`index.<locale>.md`).
-fn has_catalog_in(project: &Project, article: &Article, locale: &str) -> bool {
-    let lang = article
-        .front()
-        .lang
-        .as_deref()
-        .unwrap_or(&project.config.site.source_locale);
-    lang != locale && !article.translations.contains_key(locale)
 }
 
 fn relock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

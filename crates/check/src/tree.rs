@@ -147,8 +147,7 @@ pub(crate) fn specs_of(project: &Project, catalogs: &[SourceCatalog]) -> Result<
         // article is translated as a whole file (`index.<locale>.md`).
         let mut own_articles = std::collections::BTreeSet::new();
         for (article, (rel, text)) in project.articles.iter().zip(&computed) {
-            let lang = article.front().lang.as_deref().unwrap_or(source);
-            if lang == locale || article.translations.contains_key(locale.as_str()) {
+            if !has_catalog_in(project, article, locale) {
                 own_articles.insert(rel.clone());
                 continue;
             }
@@ -178,6 +177,17 @@ pub(crate) fn specs_of(project: &Project, catalogs: &[SourceCatalog]) -> Result<
         });
     }
     Ok(trees)
+}
+
+/// Whether `article` is translated into `locale` through a segment catalog: not when it is
+/// written in `locale`, nor when `locale` has the whole article (`index.<locale>.md`).
+pub(crate) fn has_catalog_in(project: &Project, article: &nashr_content::Article, locale: &str) -> bool {
+    let lang = article
+        .front()
+        .lang
+        .as_deref()
+        .unwrap_or(&project.config.site.source_locale);
+    lang != locale && !article.translations.contains_key(locale)
 }
 
 /// Pairs for `--reference DIR --l10n DIR…`: files matched by relative path. The locale of each

@@ -39,6 +39,15 @@ pub fn read_text(path: &Path) -> std::io::Result<String> {
     ))
 }
 
+/// [`read_text`], with `None` for a file that does not exist (a catalog not written yet).
+pub fn read_text_if_exists(path: &Path) -> std::io::Result<Option<String>> {
+    match read_text(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 /// Returns `false` without touching the file when it already holds exactly these bytes.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {

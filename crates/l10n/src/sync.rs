@@ -58,11 +58,7 @@ pub fn source_catalogs(project: &Project) -> Result<Vec<SourceCatalog>, Error> {
         .par_iter()
         .map(|article| {
             let path = catalog_path(project, article);
-            let on_disk = match nashr_content::fs::read_text(&path) {
-                Ok(text) => Some(text),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(Error::io(&path, e)),
-            };
+            let on_disk = nashr_content::fs::read_text_if_exists(&path).map_err(|e| Error::io(&path, e))?;
             let previous = on_disk.as_deref().map(catalog::entries).unwrap_or_default();
             let segs = segments(&article.doc, &previous);
             Ok(source_catalog(article, path, on_disk.as_deref(), &segs))

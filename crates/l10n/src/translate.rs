@@ -75,11 +75,7 @@ impl Localizer {
         let Some(path) = self.catalog_path(self.article_locale(article), &article.slug) else {
             return Ok(None);
         };
-        match nashr_content::fs::read_text(&path) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        nashr_content::fs::read_text_if_exists(&path)
     }
 
     /// `article` in `locale`.
