@@ -15,11 +15,37 @@ fn main() -> std::process::ExitCode {
         // SAFETY: sets an option mimalloc reads atomically; no pointers are involved.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     }
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        disable_huge_pages();
+    }
     nashr::main_with_args(std::env::args_os())
+}
+
+/// No transparent huge pages for this process. mimalloc asks for them (`MADV_HUGEPAGE`) for
+/// the arenas it maps, and the kernel zeroes each 2 MB page whole on first touch, often more
+/// than it will hold: a 10,000-article build peaked 32 MB higher with them and was no faster
+/// (alternating runs, BENCHMARKS.md). mimalloc's own option is read when it maps its first
+/// arena, before `main`; this flag applies to every later fault. `MIMALLOC_ALLOW_THP=1`
+/// keeps them.
+fn disable_huge_pages() {
+    // SAFETY: `prctl` with integer arguments only; failure (an old kernel) changes nothing.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0)
+    };
 }
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn huge_pages_are_off_for_the_process() {
+        super::disable_huge_pages();
+        // SAFETY: reads the flag set above; integer arguments only.
+        let disabled = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        assert_eq!(disabled, 1);
+    }
+
     #[test]
     fn the_purge_delay_option_is_the_one_named() {
         // mimalloc's option order changed between versions: a wrong number would silently
