@@ -136,12 +136,6 @@ impl Localizer {
             .unwrap_or_default()
     }
 
-    /// Where article `slug`'s catalog in `locale` is (or would be); `None` for a locale the
-    /// site does not have.
-    pub(crate) fn catalog_path(&self, locale: &str, slug: &str) -> Option<PathBuf> {
-        Some(self.locale(locale)?.articles.dir.join(format!("{slug}.ftl")))
-    }
-
     /// Loads and parses every `.ftl` file of every configured locale. Syntax errors and
     /// duplicate ids are reported together, each with its file, line and column.
     pub fn load(project: &Project) -> Result<Localizer, Error> {

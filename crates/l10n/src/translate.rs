@@ -68,16 +68,6 @@ impl Localizer {
         )
     }
 
-    /// The source catalog of `article` as it is on disk, `None` when it has none yet. A build
-    /// aligns the segment ids with it ([`crate::segment::segments`]) and checks it against
-    /// the catalog `nashr l10n sync` would write, from the one read.
-    pub fn source_catalog_text(&self, article: &Article) -> std::io::Result<Option<String>> {
-        let Some(path) = self.catalog_path(self.article_locale(article), &article.slug) else {
-            return Ok(None);
-        };
-        nashr_content::fs::read_text_if_exists(&path)
-    }
-
     /// `article` in `locale`.
     pub fn localize(&self, article: &Article, locale: &str) -> LocalizedArticle {
         self.localize_segments(article, locale, &self.article_segments(article))

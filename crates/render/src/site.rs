@@ -490,8 +490,8 @@ impl<'a> SiteRenderer<'a> {
         // The article's translations in every locale, read now and dropped when it is done;
         // its source catalog, read once to align the segment ids and for the build's check.
         let opened = self.l10n.open_translations(article);
-        let source_catalog = self.l10n.source_catalog_text(article).map_err(|e| {
-            let path = nashr_l10n::sync::catalog_path(self.project, article);
+        let path = nashr_l10n::sync::catalog_path(self.project, article);
+        let source_catalog = nashr_content::fs::read_text_if_exists(&path).map_err(|e| {
             vec![SourceError::whole_file(
                 self.project.shown(&path),
                 format!("cannot read the file: {e}"),
