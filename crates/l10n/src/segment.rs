@@ -125,7 +125,24 @@ struct Raw {
 /// The segments of `doc`, with ids aligned to `previous` (the id/text pairs of the catalog
 /// written last time, in order; empty for a new article).
 pub fn segments(doc: &Document, previous: &[(String, String)]) -> Vec<Segment> {
-    let raw = extract(doc);
+    segments_of(doc, previous, &body_events(doc.body()))
+}
+
+/// The events of a Markdown body with their byte ranges: [`segments_of`] reads them, and the
+/// renderer can render the source locale's page from the same parse.
+pub fn body_events(body: &str) -> Vec<(Event<'_>, Range<usize>)> {
+    Parser::new_ext(body, nashr_content::markdown_options())
+        .into_offset_iter()
+        .collect()
+}
+
+/// [`segments`] from the body's events, parsed by [`body_events`].
+pub fn segments_of(
+    doc: &Document,
+    previous: &[(String, String)],
+    events: &[(Event<'_>, Range<usize>)],
+) -> Vec<Segment> {
+    let raw = extract(doc, events);
     let ids = assign_ids(&raw, previous);
     raw.into_iter()
         .zip(ids)
@@ -139,7 +156,7 @@ pub fn segments(doc: &Document, previous: &[(String, String)]) -> Vec<Segment> {
         .collect()
 }
 
-fn extract(doc: &Document) -> Vec<Raw> {
+fn extract(doc: &Document, events: &[(Event<'_>, Range<usize>)]) -> Vec<Raw> {
     let fm = &doc.front;
     let mut out = Vec::new();
     let mut field = |f: Field, v: Option<&str>| {
@@ -158,7 +175,7 @@ fn extract(doc: &Document) -> Vec<Raw> {
     field(Field::Author, fm.author.as_deref());
     field(Field::ReviewedBy, fm.reviewed_by.as_deref());
     field(Field::HeroAlt, fm.hero.as_ref().map(|h| h.alt.as_str()));
-    extract_body(doc.body(), &mut out);
+    extract_body(doc.body(), events, &mut out);
     out
 }
 
@@ -191,7 +208,7 @@ impl Leaf {
     }
 }
 
-fn extract_body(body: &str, out: &mut Vec<Raw>) {
+fn extract_body(body: &str, events: &[(Event<'_>, Range<usize>)], out: &mut Vec<Raw>) {
     // Containers that decide what a paragraph is: an item makes it a list item, a blockquote a quote.
     let mut containers: Vec<SegmentKind> = Vec::new();
     let mut leaf: Option<Leaf> = None;
@@ -230,7 +247,7 @@ fn extract_body(body: &str, out: &mut Vec<Raw>) {
         });
     };
 
-    for (event, range) in Parser::new_ext(body, nashr_content::markdown_options()).into_offset_iter() {
+    for (event, range) in events {
         match event {
             Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::MetadataBlock(_)) => {
                 finish(leaf.take(), out);
@@ -252,7 +269,7 @@ fn extract_body(body: &str, out: &mut Vec<Raw>) {
             Event::Start(Tag::Heading { level, .. }) => {
                 finish(leaf.take(), out);
                 let mut l = Leaf::new(SegmentKind::Heading);
-                l.heading_level = Some(heading_number(level));
+                l.heading_level = Some(heading_number(*level));
                 leaf = Some(l);
             }
             Event::Start(Tag::TableCell) => {
@@ -281,7 +298,7 @@ fn extract_body(body: &str, out: &mut Vec<Raw>) {
             | Event::Rule => finish(leaf.take(), out),
             Event::Start(Tag::Image { .. }) => {
                 let l = inline_leaf(&mut leaf, &containers);
-                extend(&mut l.range, &range);
+                extend(&mut l.range, range);
                 l.images += 1;
                 l.image_depth += 1;
             }
@@ -293,17 +310,17 @@ fn extract_body(body: &str, out: &mut Vec<Raw>) {
             // Every other event is inline content of the current leaf.
             ev => {
                 let is_blank_text =
-                    matches!(&ev, Event::Text(t) if t.trim().is_empty()) || matches!(ev, Event::SoftBreak);
+                    matches!(ev, Event::Text(t) if t.trim().is_empty()) || matches!(ev, Event::SoftBreak);
                 let l = inline_leaf(&mut leaf, &containers);
                 if l.image_depth > 0 {
-                    extend(&mut l.image_alt, &range);
+                    extend(&mut l.image_alt, range);
                 } else {
-                    extend(&mut l.range, &range);
+                    extend(&mut l.range, range);
                     if !is_blank_text {
                         l.other_content = true;
                     }
                 }
-                if let Event::Text(t) | Event::Code(t) = &ev {
+                if let Event::Text(t) | Event::Code(t) = ev {
                     l.plain.push_str(t);
                 }
             }

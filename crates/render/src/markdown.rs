@@ -29,16 +29,33 @@ pub struct RenderedBody {
 }
 
 pub fn render(body: &str, ctx: &MarkdownContext) -> RenderedBody {
-    render_with(body, ctx, &SANITIZER)
+    let events = Parser::new_ext(body, nashr_content::markdown_options());
+    render_with(events, body.len(), ctx, &SANITIZER)
+}
+
+/// [`render`] from the body's events, parsed once with their ranges for segmenting
+/// (`nashr_l10n::segment::body_events`).
+pub fn render_parsed(
+    body: &str,
+    events: Vec<(Event<'_>, std::ops::Range<usize>)>,
+    ctx: &MarkdownContext,
+) -> RenderedBody {
+    render_with(events.into_iter().map(|(e, _)| e), body.len(), ctx, &SANITIZER)
 }
 
 /// [`render`] for a body with translation marks (`nashr_l10n::marks`): their `data-`
 /// attributes are kept.
 pub fn render_marked(body: &str, ctx: &MarkdownContext) -> RenderedBody {
-    render_with(body, ctx, &crate::marks::SANITIZER)
+    let events = Parser::new_ext(body, nashr_content::markdown_options());
+    render_with(events, body.len(), ctx, &crate::marks::SANITIZER)
 }
 
-fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'static>) -> RenderedBody {
+fn render_with<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+    body_len: usize,
+    ctx: &MarkdownContext,
+    sanitizer: &ammonia::Builder<'static>,
+) -> RenderedBody {
     // Sanitizing (a full HTML parse and serialization) is needed only when the Markdown
     // carries raw HTML, a table (pulldown-cmark writes `style` for alignment, which ammonia
     // drops) or a URL with a scheme the sanitizer would refuse. Otherwise pulldown-cmark's
@@ -48,7 +65,7 @@ fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'
     let mut heading = 0;
     let mut unpublished_links = Vec::new();
     let mut dropping_link = false;
-    let events = Parser::new_ext(body, nashr_content::markdown_options()).filter_map(|event| {
+    let events = events.filter_map(|event| {
         Some(match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -129,7 +146,7 @@ fn render_with(body: &str, ctx: &MarkdownContext, sanitizer: &ammonia::Builder<'
             other => other,
         })
     });
-    let mut html = String::with_capacity(body.len() * 3 / 2);
+    let mut html = String::with_capacity(body_len * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     let html = direct_isolated_blocks(html);
     // Marks go from raw HTML's attributes before sanitising: one hiding a `javascript:` URL
@@ -340,6 +357,32 @@ pub fn sanitize_inline(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_renders_the_same_from_the_events_parsed_for_segmenting() {
+        let body = "## Why it hurts\n\nSee [the other](@/other) and [a draft](@/draft), *or* \
+                    <b>this</b>.\n\n- one\n- two\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n```rust\nlet x;\n```\n";
+        let ids = vec!["why-it-hurts".to_string()];
+        let ctx = MarkdownContext {
+            lang: "fa",
+            base_path: "/",
+            heading_ids: &ids,
+            is_live: &|slug| slug == "other",
+        };
+        let (once, twice) = (
+            render_parsed(body, nashr_l10n::segment::body_events(body), &ctx),
+            render(body, &ctx),
+        );
+        assert_eq!(once.html, twice.html);
+        assert_eq!(
+            (once.words, once.unpublished_links),
+            (twice.words, twice.unpublished_links)
+        );
+        assert!(once.html.contains(r#"<h2 id="why-it-hurts">"#), "{}", once.html);
+        assert!(once.html.contains(r#"href="/fa/other/""#), "{}", once.html);
+    }
+
     #[test]
     fn count_words_agrees_with_split_whitespace() {
         let spaces: Vec<char> = (0..=0x3000u32)
@@ -371,8 +414,6 @@ mod tests {
             assert_eq!(count_words(&text), text.split_whitespace().count(), "{text:?}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn links_anchors_and_sanitizing() {

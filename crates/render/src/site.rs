@@ -394,6 +394,7 @@ impl<'a> SiteRenderer<'a> {
         lang: &str,
         segs: &[nashr_l10n::segment::Segment],
         live: &BTreeSet<String>,
+        source_events: Option<Vec<(pulldown_cmark::Event<'_>, std::ops::Range<usize>)>>,
     ) -> ArticleView {
         let rel = format!("{lang}/{}/", article.slug);
         let marked = self.marks.enabled();
@@ -410,10 +411,11 @@ impl<'a> SiteRenderer<'a> {
             heading_ids: &loc.heading_ids,
             is_live: &|slug| live.contains(slug),
         };
-        let body = if marked {
-            markdown::render_marked(&loc.body, &ctx)
-        } else {
-            markdown::render(&loc.body, &ctx)
+        let body = match source_events {
+            _ if marked => markdown::render_marked(&loc.body, &ctx),
+            // The source locale's page: its body as parsed for segmenting.
+            Some(events) if loc.body == article.doc.body() => markdown::render_parsed(&loc.body, events, &ctx),
+            _ => markdown::render(&loc.body, &ctx),
         };
         for slug in &body.unpublished_links {
             self.warn(format!(
@@ -501,7 +503,10 @@ impl<'a> SiteRenderer<'a> {
             .as_deref()
             .map(nashr_l10n::catalog::entries)
             .unwrap_or_default();
-        let segs = nashr_l10n::segment::segments(&article.doc, &entries);
+        // One parse of the body: for its segments, then for the source locale's page.
+        let mut source_events = Some(nashr_l10n::segment::body_events(article.doc.body()));
+        let segs =
+            nashr_l10n::segment::segments_of(&article.doc, &entries, source_events.as_deref().unwrap_or_default());
         drop(entries);
         let mut errors = Vec::new();
         if let Some(check) = &self.check {
@@ -552,7 +557,12 @@ impl<'a> SiteRenderer<'a> {
             }
         }
         for lang in self.locales() {
-            let mut view = self.view(article, lang, &segs, live);
+            let events = if *lang == self.l10n.article_locale(article) {
+                source_events.take()
+            } else {
+                None
+            };
+            let mut view = self.view(article, lang, &segs, live, events);
             let rel = format!("{lang}/{}/", article.slug);
             let slug = &article.slug;
             let page = self.page(
