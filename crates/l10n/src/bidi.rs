@@ -176,6 +176,26 @@ fn tail(b: &[u8], end: usize, remove: &[usize], prev: (u8, u8), start: usize) ->
 /// built only when a mark has to go, which in rendered pages is rare: their marks are in
 /// text.
 pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
+    strip_isolates_skipping(markup, usize::MAX..usize::MAX)
+}
+
+/// [`strip_isolates_in_markup`] for a page into which `clean` was inserted verbatim: a
+/// fragment that went through `for_sink(_, Sink::Markup)` itself and leaves the scanner in
+/// text where it started, as a rendered Markdown body does (its tags are balanced, its text
+/// escaped). Where the page has it in text content, its bytes are not scanned again: most of
+/// an article page is its body.
+pub fn strip_isolates_in_markup_around<'a>(markup: &'a str, clean: &str) -> Cow<'a, str> {
+    let head = &clean.as_bytes()[..clean.len().min(64)];
+    let found = match memchr::memmem::find(markup.as_bytes(), head) {
+        Some(at) if !clean.is_empty() && markup[at..].starts_with(clean) => at..at + clean.len(),
+        _ => usize::MAX..usize::MAX,
+    };
+    strip_isolates_skipping(markup, found)
+}
+
+/// [`strip_isolates_in_markup`], jumping over `skip` when the scanner reaches its start in
+/// text (see [`strip_isolates_in_markup_around`]).
+fn strip_isolates_skipping(markup: &str, skip: std::ops::Range<usize>) -> Cow<'_, str> {
     if !has_isolates(markup) {
         return Cow::Borrowed(markup);
     }
@@ -187,6 +207,11 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
     let (mut last, mut before_last) = (0u8, 0u8);
     let mut i = 0;
     while i < b.len() {
+        if i == skip.start && matches!(state, State::Text) {
+            // Left in text, as it started: nothing in it to remove.
+            (i, last, before_last) = (skip.end, 0, 0);
+            continue;
+        }
         // Jump over runs where only a `<`, `>`, quote or `-` can change anything: text (whose
         // marks stay), quoted attribute values, the rest of a tag after its name, comments and
         // script/style contents (whose marks go).
@@ -210,6 +235,11 @@ pub fn strip_isolates_in_markup(markup: &str) -> Cow<'_, str> {
                 _ => b[i..].iter().position(|c| stop.contains(c)),
             }
             .map_or(b.len(), |p| i + p);
+            let next = if matches!(state, State::Text) && (i..next).contains(&skip.start) {
+                skip.start
+            } else {
+                next
+            };
             if !matches!(state, State::Text) {
                 let mut at = i;
                 while let Some(m) = isolate_at(&b[..next], at) {
@@ -343,6 +373,36 @@ pub fn strip_isolates(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_clean_body_is_skipped_only_where_it_is_text() {
+        let body = "<p>\u{2068}x\u{2069} <a href=\"/a\">y</a></p>\n";
+        let pages = [
+            format!(
+                "<title>\u{2068}t\u{2069}</title><a title=\"\u{2068}t\u{2069}\">x</a><div>{body}</div><img alt=\"\u{2068}z\u{2069}\">"
+            ),
+            format!("<div>{body}</div>"),
+            format!("<!-- {body} \u{2068} --><div>{body}</div>"),
+            format!("<script>{body}</script>"),
+            format!("<p title=\"{body}\">\u{2068}"),
+            format!("{body}{body}<b class=\"\u{2069}\">"),
+        ];
+        for page in &pages {
+            assert_eq!(
+                strip_isolates_in_markup_around(page, body),
+                strip_isolates_in_markup(page),
+                "{page:?}"
+            );
+        }
+        assert_eq!(
+            strip_isolates_in_markup_around(&pages[0], body),
+            format!("<title>\u{2068}t\u{2069}</title><a title=\"t\">x</a><div>{body}</div><img alt=\"z\">")
+        );
+        // A page without marks outside the body keeps its bytes.
+        assert!(matches!(
+            strip_isolates_in_markup_around(&pages[1], body),
+            Cow::Borrowed(_)
+        ));
+    }
 
     // The one-pass scanner above against the straightforward character-by-character scanner
     // it replaced (kept here as the reference), on random markup made of the pieces that

@@ -19,7 +19,6 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use nashr_content::{Article, Error, Project, SourceError};
 use nashr_l10n::Localizer;
-use nashr_l10n::bidi::{Sink, for_sink};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -472,10 +471,16 @@ impl<'a> SiteRenderer<'a> {
     }
 
     fn render(&self, template: &str, ctx: Value) -> Result<Vec<u8>, SourceError> {
+        self.render_around(template, ctx, "")
+    }
+
+    /// [`SiteRenderer::render`] for a page that shows `body`, a rendered Markdown body: the
+    /// isolation marks of its tags are gone already, and it is not scanned again.
+    fn render_around(&self, template: &str, ctx: Value, body: &str) -> Result<Vec<u8>, SourceError> {
         let text = self.templates.render(template, ctx)?;
         // Every page, feed and sitemap: isolation marks only in text content. Most pages
         // have none elsewhere, and keep their bytes (no copy).
-        Ok(match for_sink(&text, Sink::Markup) {
+        Ok(match nashr_l10n::bidi::strip_isolates_in_markup_around(&text, body) {
             std::borrow::Cow::Borrowed(_) => text.into_bytes(),
             std::borrow::Cow::Owned(clean) => clean.into_bytes(),
         })
@@ -577,7 +582,7 @@ impl<'a> SiteRenderer<'a> {
             let path = Urls::file(&rel);
             match self
                 .marks
-                .page(&path, || self.render("article.html", ctx))
+                .page(&path, || self.render_around("article.html", ctx, &view.content))
                 .and_then(|bytes| put(sink, &path, bytes))
             {
                 Ok(()) => done.outputs.push(path),
