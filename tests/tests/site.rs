@@ -377,3 +377,51 @@ fn written_files_are_readable_like_any_new_file() {
         assert_eq!(mode(&file), expected, "{} has mode {:o}", file.display(), mode(&file));
     }
 }
+
+/// Each card is rendered once and shown on the index and topic pages as `a.card_html`, the
+/// same as including card.html there; a card.html that reads the page around it (here the
+/// listing's own URL) is included on each page instead.
+#[test]
+fn cards_render_once_unless_they_read_the_listing() {
+    let sample = Sample::new();
+    let listings = [
+        "public/en/index.html",
+        "public/fa/index.html",
+        "public/fa/tags/physiotherapy/index.html",
+    ];
+    let build = |args: &[&str]| {
+        let run = sample.nashr(args);
+        assert_eq!(run.code, 0, "build failed:\n{}", run.output);
+        listings.map(|page| sample.read(page))
+    };
+    let once = build(&["build"]);
+    // The same site with card.html included for every card.
+    for page in ["templates/index.html", "templates/tag.html"] {
+        sample.replace(
+            page,
+            r#"{% if a.card_html is defined %}{{ a.card_html }}{% else %}{% include "card.html" %}{% endif %}"#,
+            r#"{% include "card.html" %}"#,
+        );
+    }
+    assert_eq!(
+        build(&["build", "--full"]),
+        once,
+        "a card rendered once reads as one included"
+    );
+    for page in ["templates/index.html", "templates/tag.html"] {
+        sample.replace(
+            page,
+            r#"{% include "card.html" %}"#,
+            r#"{% if a.card_html is defined %}{{ a.card_html }}{% else %}{% include "card.html" %}{% endif %}"#,
+        );
+    }
+    sample.replace(
+        "templates/card.html",
+        r#"<article class="card">"#,
+        r#"<article class="card" data-on="{{ page.url }}">"#,
+    );
+    let [en_index, _, fa_tag] = build(&["build"]);
+    assert_eq!(en_index.matches(r#"data-on="/en/""#).count(), 2, "{en_index}");
+    let on_tag = r#"data-on="/fa/tags/physiotherapy/""#;
+    assert_eq!(fa_tag.matches(on_tag).count(), 3, "{fa_tag}");
+}

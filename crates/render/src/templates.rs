@@ -120,6 +120,19 @@ impl Templates {
         &self.fingerprints
     }
 
+    /// Whether template `name` reads no variable but `allowed` and the environment's globals
+    /// (functions such as `t`): what it renders then depends on nothing else of the page
+    /// that includes it.
+    pub fn reads_only(&self, name: &str, allowed: &[String]) -> bool {
+        let Ok(tmpl) = self.env.get_template(name) else {
+            return false;
+        };
+        let globals: std::collections::HashSet<&str> = self.env.globals().map(|(n, _)| n).collect();
+        tmpl.undeclared_variables(false)
+            .iter()
+            .all(|v| globals.contains(v.as_str()) || allowed.iter().any(|a| a == v))
+    }
+
     /// Renders template `name` with `ctx`; errors point at the template line.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, SourceError> {
         let tmpl = self
