@@ -65,7 +65,7 @@ impl BuildCheck {
         let specs = if partial {
             crate::tree::locale_dirs(project)
         } else {
-            crate::tree::specs_of(project, &[])?
+            crate::tree::ui_specs(project)?
         };
         for spec in specs {
             let mut lock = Lock::load(&spec.dir.join(LOCK_FILE))?;

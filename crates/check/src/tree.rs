@@ -120,6 +120,17 @@ pub(crate) fn locale_dirs(project: &Project) -> Vec<TreeSpec> {
 }
 
 pub(crate) fn specs_of(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<TreeSpec>, Error> {
+    specs_with(project, catalogs, true)
+}
+
+/// The UI files of every translated locale ([`specs_of`] without article catalogs): the
+/// `articles/` directories, 10,000 files each on a large site, are not listed.
+pub(crate) fn ui_specs(project: &Project) -> Result<Vec<TreeSpec>, Error> {
+    specs_with(project, &[], false)
+}
+
+fn specs_with(project: &Project, catalogs: &[SourceCatalog], articles: bool) -> Result<Vec<TreeSpec>, Error> {
+    let ftl_files = |dir: &Path| ftl_files(dir, articles);
     let source = &project.config.site.source_locale;
     let locales_dir = project.locales_dir();
     // The source catalog of every article, as `nashr l10n sync` would write it.
@@ -228,7 +239,7 @@ fn read_tree(dir: &Path, what: &str) -> Result<BTreeMap<String, FtlText>, Error>
         )));
     }
     let mut files = BTreeMap::new();
-    for path in ftl_files(dir)? {
+    for path in ftl_files(dir, true)? {
         let text = FtlText::read(&path, path.clone()).map_err(|e| Error::io(&path, e))?;
         files.insert(nashr_content::fs::relative_slash(&path, dir), text);
     }
@@ -265,8 +276,10 @@ fn pair_up<T>(
         .collect()
 }
 
-fn ftl_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let files = nashr_content::fs::walk_files(dir).map_err(|e| Error::io(dir, e))?;
+fn ftl_files(dir: &Path, articles: bool) -> Result<Vec<PathBuf>, Error> {
+    let articles_dir = dir.join("articles");
+    let files = nashr_content::fs::walk_files_skipping(dir, |d| !articles && d == articles_dir)
+        .map_err(|e| Error::io(dir, e))?;
     Ok(files
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "ftl"))

@@ -70,6 +70,11 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
 /// Every file under `dir`, sorted, skipping hidden files and directories (`.git`, editor
 /// swap files). A missing directory has no files.
 pub fn walk_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    walk_files_skipping(dir, |_| false)
+}
+
+/// [`walk_files`], not looking into the directories for which `skip` is true.
+pub fn walk_files_skipping(dir: &Path, skip: impl Fn(&Path) -> bool) -> std::io::Result<Vec<std::path::PathBuf>> {
     let mut out = Vec::new();
     if !dir.is_dir() {
         return Ok(out);
@@ -90,7 +95,9 @@ pub fn walk_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
                 Err(_) => path.is_dir(),
             };
             if is_dir {
-                stack.push(path);
+                if !skip(&path) {
+                    stack.push(path);
+                }
             } else {
                 out.push(path);
             }
@@ -131,6 +138,13 @@ mod tests {
             .map(|p| relative_slash(p, &root))
             .collect();
         assert_eq!(found, ["articles/a.ftl", "linked/newsletters/n.ftl", "site.ftl"]);
+        let articles = root.join("articles");
+        let skipped: Vec<String> = walk_files_skipping(&root, |d| d == articles)
+            .unwrap()
+            .iter()
+            .map(|p| relative_slash(p, &root))
+            .collect();
+        assert_eq!(skipped, ["linked/newsletters/n.ftl", "site.ftl"]);
     }
 
     #[test]

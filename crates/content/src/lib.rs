@@ -119,45 +119,54 @@ fn load_articles(
 ) -> Result<Vec<Article>, Error> {
     // Every article directory counts for links, even one whose own file has errors: a typo in
     // one article must not be reported again as a broken link in every article linking to it.
+    let content_dir = root.join(&config.build.content_dir);
+    let name = |d: &PathBuf| d.file_name().map(|n| n.to_string_lossy().into_owned());
     let (dirs, slugs) = match (only, slugs) {
-        (Some(only), Some(slugs)) => {
-            let content_dir = root.join(&config.build.content_dir);
-            (
-                only.iter()
-                    .map(|s| content_dir.join(s))
-                    .filter(|d| d.is_dir())
-                    .collect(),
-                slugs,
-            )
-        }
-        (only, _) => {
+        (Some(only), Some(slugs)) => (
+            only.iter()
+                .map(|s| content_dir.join(s))
+                .filter(|d| d.is_dir())
+                .collect(),
+            Some(slugs),
+        ),
+        (Some(only), None) => {
             let dirs = article_dirs(root, config)?;
-            let slugs: Vec<String> = dirs
+            let slugs = dirs
                 .iter()
                 .filter(|d| d.join("index.md").is_file())
-                .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .filter_map(name)
                 .collect();
-            let dirs: Vec<PathBuf> = match only {
-                Some(only) => dirs
-                    .into_iter()
-                    .filter(|d| {
-                        d.file_name()
-                            .is_some_and(|n| only.contains(n.to_string_lossy().as_ref()))
-                    })
-                    .collect(),
-                None => dirs,
-            };
-            (dirs, slugs)
+            let dirs = dirs
+                .into_iter()
+                .filter(|d| name(d).is_some_and(|n| only.contains(&n)))
+                .collect();
+            (dirs, Some(slugs))
         }
+        // Every directory is loaded: which ones have an article is found in parallel too.
+        (None, _) => (article_dirs(root, config)?, None),
     };
     // Parsed in parallel, collected in directory order: errors come out in the same order
     // whatever the number of threads.
     use rayon::prelude::*;
-    let loaded: Vec<Result<Option<Article>, Vec<SourceError>>> =
-        dirs.par_iter().map(|dir| load_article(root, config, dir)).collect();
+    let loaded: Vec<(bool, Result<Option<Article>, Vec<SourceError>>)> = dirs
+        .par_iter()
+        .map(|dir| {
+            let is_article = slugs.is_none() && dir.join("index.md").is_file();
+            (is_article, load_article(root, config, dir))
+        })
+        .collect();
+    let slugs: Vec<String> = match slugs {
+        Some(slugs) => slugs,
+        None => dirs
+            .iter()
+            .zip(&loaded)
+            .filter(|(_, (is_article, _))| *is_article)
+            .filter_map(|(d, _)| name(d))
+            .collect(),
+    };
     let mut errors = Vec::new();
     let mut articles = Vec::new();
-    for result in loaded {
+    for (_, result) in loaded {
         match result {
             Ok(Some(a)) => articles.push(a),
             Ok(None) => {}
