@@ -111,6 +111,9 @@ impl Project {
 /// Directories under `content/` that hold other things than articles.
 const RESERVED_DIRS: &[&str] = &["newsletters"];
 
+/// One article directory loaded: its article, none (no `index.md`), or its errors.
+type Loaded = Result<Option<Article>, Vec<SourceError>>;
+
 fn load_articles(
     root: &Path,
     config: &Config,
@@ -148,7 +151,7 @@ fn load_articles(
     // Parsed in parallel, collected in directory order: errors come out in the same order
     // whatever the number of threads.
     use rayon::prelude::*;
-    let loaded: Vec<(bool, Result<Option<Article>, Vec<SourceError>>)> = dirs
+    let loaded: Vec<(bool, Loaded)> = dirs
         .par_iter()
         .map(|dir| {
             let is_article = slugs.is_none() && dir.join("index.md").is_file();
