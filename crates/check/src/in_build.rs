@@ -58,6 +58,8 @@ pub type UiStale = Vec<(String, Vec<(String, String)>)>;
 
 impl BuildCheck {
     /// Loads the lock of every translated locale and, unless `partial`, checks the UI files.
+    /// Reads no article (`project.articles` may be empty): `nashr build` runs it while the
+    /// articles load.
     pub fn start(project: &Project, partial: bool, check_catalogs: bool) -> Result<(BuildCheck, UiStale), Error> {
         let mut locales = Vec::new();
         let mut ui_stale = Vec::new();

@@ -329,23 +329,40 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         nashr_render::incremental::Plan::Nothing { .. } => {}
     }
     phase("plan");
-    let (project, partial) = match &plan {
-        nashr_render::incremental::Plan::Nothing { articles } => {
-            ui.info(format!(
-                "built {articles} article{} in {} locale{}: nothing changed since the last build, 0 files written in {} ({:.2} s)",
-                plural(*articles),
-                config.site.locales.len(),
-                plural(config.site.locales.len()),
-                shown_out.display(),
-                started.elapsed().as_secs_f64()
-            ));
-            return Ok(0);
-        }
-        nashr_render::incremental::Plan::Changed { articles, slugs, .. } => {
-            (Project::load_only_among(root, config, articles, slugs.clone())?, true)
-        }
-        nashr_render::incremental::Plan::Full(_) => (Project::load(root)?, false),
+    if let nashr_render::incremental::Plan::Nothing { articles } = &plan {
+        ui.info(format!(
+            "built {articles} article{} in {} locale{}: nothing changed since the last build, 0 files written in {} ({:.2} s)",
+            plural(*articles),
+            config.site.locales.len(),
+            plural(config.site.locales.len()),
+            shown_out.display(),
+            started.elapsed().as_secs_f64()
+        ));
+        return Ok(0);
+    }
+    let partial = matches!(plan, nashr_render::incremental::Plan::Changed { .. });
+    // The check of the UI files (and the load of the 26 MB lock of a large site) reads no
+    // article: it runs while the articles load, unless a sync comes first (it may write
+    // newsletter catalogs, which are UI files). The catalog check and stale detection of
+    // the articles run on each article in the task that renders it (`nashr_check::in_build`).
+    let without_articles = Project {
+        root: root.to_path_buf(),
+        config: config.clone(),
+        articles: Vec::new(),
     };
+    let (project, early_check) = std::thread::scope(|scope| {
+        let early = (!sync_first)
+            .then(|| scope.spawn(|| nashr_check::in_build::BuildCheck::start(&without_articles, partial, true)));
+        let project = match &plan {
+            nashr_render::incremental::Plan::Changed { articles, slugs, .. } => {
+                Project::load_only_among(root, config, articles, slugs.clone())
+            }
+            _ => Project::load(root),
+        };
+        let early = early.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (project, early)
+    });
+    let project = project?;
     phase("load articles");
     if sync_first {
         let report = nashr_l10n::sync::sync(&project, false)?;
@@ -359,10 +376,10 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
             ui.info(format!("removed {}", p.display()));
         }
     }
-    // The catalog check and stale detection run on each article in the task that renders it,
-    // from the catalogs rendering reads (`nashr_check::in_build`); the UI files now, before
-    // anything is rendered with them.
-    let (check, ui_stale) = nashr_check::in_build::BuildCheck::start(&project, partial, !sync_first)?;
+    let (check, ui_stale) = match early_check {
+        Some(checked) => checked?,
+        None => nashr_check::in_build::BuildCheck::start(&project, partial, !sync_first)?,
+    };
     let check = std::sync::Arc::new(check);
     phase("UI translations checked");
     let mut l10n = Localizer::load_lazy(&project)?;

@@ -403,12 +403,17 @@ pub fn build(
         incremental::forget(state);
     }
     let done = full(&renderer, &sink, progress)?;
+    let started = std::time::Instant::now();
+    let ms = || started.elapsed().as_secs_f64() * 1000.0;
     let mut produced = sink.produced();
     let (written, unchanged) = sink.commit()?;
+    tracing::debug!("build: output committed by {:.1} ms", ms());
     produced.sort();
     let removed = prune(&options.out_dir, &produced)?;
+    tracing::debug!("build: manifest written by {:.1} ms", ms());
     if let Some(state) = &options.state {
         incremental::save_full(project, &renderer, options, &done, state)?;
+        tracing::debug!("build: incremental state saved by {:.1} ms", ms());
     }
     Ok(BuildReport {
         written,

@@ -973,6 +973,7 @@ impl<'a> SiteRenderer<'a> {
             }
         }
 
+        tracing::debug!("listings: static files copied by {:.1} ms", ms());
         if !errors.is_empty() {
             // The same template error repeats on every page (and locale) that uses it: report
             // each place once, in a fixed order whatever the number of threads.
