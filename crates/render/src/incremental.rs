@@ -824,16 +824,29 @@ pub(crate) fn save_full(
     done: &SiteDone,
     path: &Path,
 ) -> Result<(), Error> {
-    let mut state = record(project, renderer, options, done, None)?;
-    let cards: BTreeMap<&String, &BTreeMap<String, ArticleView>> =
-        done.articles.iter().map(|(s, d)| (s, &d.views)).collect();
-    state.cards = new_id();
-    write_file(&side_file(path, CARDS_FILE), &encode(KIND_CARDS, state.cards, &cards)?)?;
-    let held = feed_held(project, done);
-    let feed = feed_cards(&held, done, Cards::new(), &project.config.site.locales);
-    state.feed_held = feed.keys().cloned().collect();
-    state.feed = new_id();
-    write_file(&side_file(path, FEED_FILE), &encode(KIND_FEED, state.feed, &feed)?)?;
+    let (cards_id, feed_id) = (new_id(), new_id());
+    // The cards and feed files (12 MB at 10,000 articles, encoded and written on one thread)
+    // while the articles' stamps are taken on the others.
+    let (state, side_files) = std::thread::scope(|scope| {
+        let side_files = scope.spawn(|| -> Result<BTreeSet<String>, Error> {
+            let cards: BTreeMap<&String, &BTreeMap<String, ArticleView>> =
+                done.articles.iter().map(|(s, d)| (s, &d.views)).collect();
+            write_file(&side_file(path, CARDS_FILE), &encode(KIND_CARDS, cards_id, &cards)?)?;
+            let held = feed_held(project, done);
+            let feed = feed_cards(&held, done, Cards::new(), &project.config.site.locales);
+            write_file(&side_file(path, FEED_FILE), &encode(KIND_FEED, feed_id, &feed)?)?;
+            Ok(feed.keys().cloned().collect())
+        });
+        let state = record(project, renderer, options, done, None);
+        let side_files = side_files
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (state, side_files)
+    });
+    let mut state = state?;
+    state.feed_held = side_files?;
+    state.cards = cards_id;
+    state.feed = feed_id;
     state.save(path)
 }
 
