@@ -124,9 +124,22 @@ impl FileLock {
 
     /// Forgets messages that no longer exist in the source.
     pub fn retain_ids(&mut self, ids: &BTreeSet<String>) {
-        let before = self.records.len();
-        self.records.retain(|id, _| ids.contains(id));
-        self.changed |= self.records.len() != before;
+        // Both sorted: one walk finds the ids to forget (usually none), without a lookup
+        // per message.
+        let mut kept = ids.iter().peekable();
+        let gone: Vec<String> = self
+            .records
+            .keys()
+            .filter(|id| {
+                while kept.next_if(|k| k < id).is_some() {}
+                kept.peek() != Some(id)
+            })
+            .cloned()
+            .collect();
+        for id in &gone {
+            self.records.remove(id);
+        }
+        self.changed |= !gone.is_empty();
     }
 }
 

@@ -14,6 +14,7 @@ pub fn write_source_catalog(article_path: &str, slug: &str, segments: &[Segment]
          # To translate the article, write locales/<locale>/articles/{slug}.ftl with the same ids\n\
          # and your translation after each `=`. Keep Markdown such as *emphasis* and [links](@/slug).\n\n"
     );
+    out.reserve(segments.iter().map(|s| s.id.len() + s.text.len() + 4).sum());
     let mut in_body = false;
     for s in segments {
         match s.kind {
@@ -41,9 +42,10 @@ fn one_line_comment(s: &str) -> String {
 }
 
 /// Fluent text cannot contain bare braces; everything else in a one-line value is literal.
-pub fn escape(text: &str) -> String {
-    if !text.contains(['{', '}']) {
-        return text.to_string();
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    // memchr: a `char` pattern decodes every character of a Persian text.
+    if memchr::memchr2(b'{', b'}', text.as_bytes()).is_none() {
+        return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -53,7 +55,7 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// The `(id, text)` pairs of a catalog, in file order. Text placeables are written back in

@@ -392,7 +392,7 @@ impl<'a> SiteRenderer<'a> {
         article: &Article,
         lang: &str,
         segs: &[nashr_l10n::segment::Segment],
-        live: &BTreeSet<String>,
+        live: &HashSet<&str>,
         source_events: Option<Vec<(pulldown_cmark::Event<'_>, std::ops::Range<usize>)>>,
     ) -> ArticleView {
         let rel = format!("{lang}/{}/", article.slug);
@@ -490,7 +490,7 @@ impl<'a> SiteRenderer<'a> {
     fn render_article(
         &self,
         article: &Article,
-        live: &BTreeSet<String>,
+        live: &HashSet<&str>,
         keep_content: bool,
         sink: &dyn crate::OutputSink,
     ) -> Result<ArticleDone, Vec<SourceError>> {
@@ -631,13 +631,14 @@ impl<'a> SiteRenderer<'a> {
             .map(|(_, s)| s.as_str())
             .collect();
 
-        // Phase 1: articles, in parallel.
+        // Phase 1: articles, in parallel. Each page asks for every `@/slug` link it has.
+        let live: HashSet<&str> = scope.live.iter().map(String::as_str).collect();
         let done_count = AtomicUsize::new(0);
         let total = to_render.len();
         let results: Vec<Result<ArticleDone, Vec<SourceError>>> = to_render
             .par_iter()
             .map(|a| {
-                let r = self.render_article(a, &scope.live, keep.contains(a.slug.as_str()), sink);
+                let r = self.render_article(a, &live, keep.contains(a.slug.as_str()), sink);
                 progress("rendering", done_count.fetch_add(1, Ordering::Relaxed) + 1, total);
                 r
             })
