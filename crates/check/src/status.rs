@@ -273,7 +273,7 @@ pub(crate) fn prepare(pair: &Pair, with_words: bool) -> Prepared {
     let retain = reference
         .as_ref()
         .filter(|r| r.errors.is_empty())
-        .map(|_| ref_ids.keys().map(|id| id.to_string()).collect());
+        .map(|_| ref_entries.iter().map(|e| e.id.clone()).collect());
     Prepared {
         status,
         present,
@@ -314,11 +314,18 @@ pub(crate) fn finish(prepared: Prepared, lock: &mut FileLock, l10n: Option<&str>
 
 /// Entries in file order without duplicates (the first definition wins, as in Fluent bundles).
 pub(crate) fn first_of_each(entries: Vec<Entry<'_>>) -> Vec<Entry<'_>> {
-    let mut seen = BTreeSet::new();
-    entries.into_iter().filter(|e| seen.insert(e.id.clone())).collect()
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    let first: Vec<bool> = entries.iter().map(|e| seen.insert(e.id.as_str())).collect();
+    drop(seen);
+    entries
+        .into_iter()
+        .zip(first)
+        .filter_map(|(e, first)| first.then_some(e))
+        .collect()
 }
 
-fn by_id<'a, 's>(entries: &'a [Entry<'s>]) -> BTreeMap<&'a str, &'a Entry<'s>> {
+/// Entries by id (a lookup per message of the other file: hashed, not compared).
+fn by_id<'a, 's>(entries: &'a [Entry<'s>]) -> std::collections::HashMap<&'a str, &'a Entry<'s>> {
     entries.iter().map(|e| (e.id.as_str(), e)).collect()
 }
 

@@ -300,13 +300,17 @@ impl Memo {
     }
 }
 
-/// A [`Memo`] key: `prefix` and every keyword argument (Debug tells the number 3 from the
-/// string "3").
-fn memo_key(prefix: &str, kwargs: &Kwargs) -> Result<String, minijinja::Error> {
-    let mut key = prefix.to_string();
+/// A [`Memo`] key: the locale, what is formatted and every keyword argument (Debug tells the
+/// number 3 from the string "3").
+fn memo_key(lang: &str, what: &str, kwargs: &Kwargs) -> Result<String, minijinja::Error> {
+    use std::fmt::Write as _;
+    let mut key = String::with_capacity(lang.len() + what.len() + 32);
+    key.push_str(lang);
+    key.push('\0');
+    key.push_str(what);
     for name in kwargs.args() {
         let v: Value = kwargs.peek(name)?;
-        key.push_str(&format!("\0{name}={v:?}"));
+        let _ = write!(key, "\0{name}={v:?}");
     }
     Ok(key)
 }
@@ -327,18 +331,18 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
     let formatted = Memo::default();
     env.add_function(
         "t",
-        move |state: &State, id: String, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
+        move |state: &State, id: &str, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
             let lang = lang_of(state)?;
             // Not while marks are collected: each page must see its own fallbacks.
             let cached = !nashr_l10n::marks::collecting();
-            let key = memo_key(&format!("{lang}\0{id}"), &kwargs)?;
+            let key = memo_key(&lang, id, &kwargs)?;
             if cached && let Some(hit) = formatted.get(&key) {
                 use_all(&kwargs)?;
                 return Ok(hit);
             }
             let args = fluent_args(&kwargs)?;
             let formatted_text = t_l10n
-                .message(&lang, &id, Some(&args))
+                .message(&lang, id, Some(&args))
                 .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
             let value = if id.ends_with("-html") {
                 Value::from_safe_string(crate::markdown::sanitize_inline(&formatted_text.text))
@@ -358,7 +362,7 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
         move |state: &State, value: Value, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
             let lang = lang_of(state)?;
             let text = value.to_string();
-            let key = memo_key(&format!("{lang}\0{text}"), &kwargs)?;
+            let key = memo_key(&lang, &text, &kwargs)?;
             if let Some(hit) = dates.get(&key) {
                 use_all(&kwargs)?;
                 return Ok(hit);
