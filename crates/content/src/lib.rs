@@ -145,31 +145,26 @@ fn load_articles(
                 .collect();
             (dirs, Some(slugs))
         }
-        // Every directory is loaded: which ones have an article is found in parallel too.
+        // Every directory is loaded: which ones hold an article is known from loading them.
         (None, _) => (article_dirs(root, config)?, None),
     };
     // Parsed in parallel, collected in directory order: errors come out in the same order
     // whatever the number of threads.
     use rayon::prelude::*;
-    let loaded: Vec<(bool, Loaded)> = dirs
-        .par_iter()
-        .map(|dir| {
-            let is_article = slugs.is_none() && dir.join("index.md").is_file();
-            (is_article, load_article(root, config, dir))
-        })
-        .collect();
+    let loaded: Vec<Loaded> = dirs.par_iter().map(|dir| load_article(root, config, dir)).collect();
+    // A directory is an article when it has an `index.md`, whether that loaded or not.
     let slugs: Vec<String> = match slugs {
         Some(slugs) => slugs,
         None => dirs
             .iter()
             .zip(&loaded)
-            .filter(|(_, (is_article, _))| *is_article)
+            .filter(|(_, result)| !matches!(result, Ok(None)))
             .filter_map(|(d, _)| name(d))
             .collect(),
     };
     let mut errors = Vec::new();
     let mut articles = Vec::new();
-    for (_, result) in loaded {
+    for result in loaded {
         match result {
             Ok(Some(a)) => articles.push(a),
             Ok(None) => {}
