@@ -5,11 +5,21 @@ use nashr_tests::{Run, Sample, changed, snapshot};
 
 /// Builds the intact sample once, breaks it with `edit`, builds again, and checks the report.
 fn broken(edit: impl FnOnce(&Sample)) -> (Sample, Run) {
+    broken_with(edit, &["build"])
+}
+
+/// [`broken`] with a full build, which checks images and links on the parse it renders from
+/// (an incremental build checks them when it loads the changed articles).
+fn broken_full(edit: impl FnOnce(&Sample)) -> (Sample, Run) {
+    broken_with(edit, &["build", "--full"])
+}
+
+fn broken_with(edit: impl FnOnce(&Sample), build: &[&str]) -> (Sample, Run) {
     let sample = Sample::new();
     assert_eq!(sample.nashr(&["build"]).code, 0);
     let before = snapshot(&sample.public());
     edit(&sample);
-    let run = sample.nashr(&["build"]);
+    let run = sample.nashr(build);
     assert_eq!(run.code, 1, "bad input must exit 1:\n{}", run.output);
     assert!(run.output.contains("nothing was written"), "{}", run.output);
     assert_eq!(
@@ -151,6 +161,20 @@ fn missing_referenced_image() {
 }
 
 #[test]
+fn missing_referenced_image_in_a_full_build() {
+    let (_, run) =
+        broken_full(|s| std::fs::remove_file(s.path("content/physiotherapy-vs-massage/comparison.svg")).unwrap());
+    assert!(
+        run.output
+            .contains("the image `comparison.svg` does not exist next to the article"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains("](comparison.svg)"), "{}", run.output);
+    assert!(run.output.contains("1 error in the input"), "{}", run.output);
+}
+
+#[test]
 fn missing_hero_image() {
     let (_, run) = broken(|s| std::fs::remove_file(s.path("content/acupuncture/hero.svg")).unwrap());
     assert_points_at(&run, "content/acupuncture/index.md:8:1", "hero = { src = \"hero.svg\"");
@@ -171,6 +195,69 @@ fn link_to_an_article_that_does_not_exist() {
         "{}",
         run.output
     );
+}
+
+#[test]
+fn link_to_an_article_that_does_not_exist_in_a_full_build() {
+    let (_, run) = broken_full(|s| {
+        s.replace(
+            "content/acupuncture/index.md",
+            "(@/physiotherapy-vs-massage)",
+            "(@/physio-vs-massage)",
+        )
+    });
+    assert!(
+        run.output
+            .contains("`@/physio-vs-massage` links to an article that does not exist"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains("content/acupuncture/index.md:"), "{}", run.output);
+    assert!(run.output.contains("1 error in the input"), "{}", run.output);
+}
+
+#[test]
+fn a_draft_that_links_to_an_article_that_does_not_exist_in_a_full_build() {
+    // A draft is not rendered: its links are checked after rendering, from its own parse.
+    let (_, run) = broken_full(|s| {
+        s.replace(
+            "content/acupuncture/index.md",
+            "title = \"Acupuncture",
+            "status = \"draft\"\ntitle = \"Acupuncture",
+        );
+        s.replace(
+            "content/acupuncture/index.md",
+            "(@/physiotherapy-vs-massage)",
+            "(@/physio-vs-massage)",
+        )
+    });
+    assert!(
+        run.output
+            .contains("`@/physio-vs-massage` links to an article that does not exist"),
+        "{}",
+        run.output
+    );
+    assert!(run.output.contains("1 error in the input"), "{}", run.output);
+}
+
+#[test]
+fn several_problems_are_reported_together_in_a_full_build() {
+    // A front matter error stops the build before rendering: the image is checked with it.
+    let (_, run) = broken_full(|s| {
+        s.replace("content/acupuncture/index.md", "reviewed_by =", "reviwed_by =");
+        std::fs::remove_file(s.path("content/physiotherapy-vs-massage/comparison.svg")).unwrap();
+    });
+    assert!(run.output.contains("2 errors in the input"), "{}", run.output);
+    // Both problems of one rendered article: the image and the link.
+    let (_, run) = broken_full(|s| {
+        s.replace(
+            "content/acupuncture/index.md",
+            "(@/physiotherapy-vs-massage)",
+            "(@/physio-vs-massage)",
+        );
+        std::fs::remove_file(s.path("content/physiotherapy-vs-massage/comparison.svg")).unwrap();
+    });
+    assert!(run.output.contains("2 errors in the input"), "{}", run.output);
 }
 
 #[test]

@@ -10,12 +10,26 @@ use std::sync::Arc;
 
 use fluent_syntax::ast;
 use fluent_syntax::parser::ParserError;
+use nashr_l10n::FluentResource;
+use nashr_l10n::localizer::FtlFile;
 
 /// One Fluent file: where it is (as shown to the user) and its text.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FtlText {
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// The file as the renderer parsed it (its source is `text`): [`FtlText::parse`] reads
+    /// its entries instead of parsing the text again.
+    parsed: Option<Arc<FluentResource>>,
+}
+
+impl std::fmt::Debug for FtlText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FtlText")
+            .field("path", &self.path)
+            .field("text", &self.text)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FtlText {
@@ -23,6 +37,16 @@ impl FtlText {
         FtlText {
             path: path.into(),
             text: text.into(),
+            parsed: None,
+        }
+    }
+
+    /// A file the renderer has parsed already (`file`), shown as `path`.
+    pub fn parsed(path: impl Into<PathBuf>, file: &FtlFile) -> FtlText {
+        FtlText {
+            path: path.into(),
+            text: file.source.clone(),
+            parsed: Some(file.resource.clone()),
         }
     }
 
@@ -31,15 +55,23 @@ impl FtlText {
         Ok(FtlText::new(shown, text))
     }
 
-    /// Parses the file; broken entries become `Junk` and are listed in the errors.
+    /// Parses the file; broken entries become `Junk` and are listed in the errors (not for a
+    /// file the renderer parsed: it counts its junk, [`Parsed::syntax_errors`]).
     pub fn parse(&self) -> Parsed<'_> {
+        if let Some(parsed) = &self.parsed {
+            return Parsed {
+                file: self,
+                body: Body::Shared(parsed),
+                errors: Vec::new(),
+            };
+        }
         let (resource, errors) = match fluent_syntax::parser::parse(&*self.text) {
             Ok(r) => (r, Vec::new()),
             Err((r, e)) => (r, e),
         };
         Parsed {
             file: self,
-            resource,
+            body: Body::Owned(resource),
             errors,
         }
     }
@@ -48,8 +80,14 @@ impl FtlText {
 /// A parsed file. Entries borrow the file's text.
 pub struct Parsed<'s> {
     pub file: &'s FtlText,
-    pub resource: ast::Resource<&'s str>,
+    body: Body<'s>,
     pub errors: Vec<ParserError>,
+}
+
+/// The entries of a parsed file: parsed here, or by the renderer.
+enum Body<'s> {
+    Owned(ast::Resource<&'s str>),
+    Shared(&'s FluentResource),
 }
 
 /// A message or a term, with what the checks need to know about it.
@@ -64,16 +102,35 @@ pub struct Entry<'s> {
 }
 
 impl<'s> Parsed<'s> {
+    /// The text the entries are slices of.
     pub fn source(&self) -> &'s str {
-        &self.file.text
+        match self.body {
+            Body::Owned(_) => &self.file.text,
+            Body::Shared(parsed) => parsed.source(),
+        }
+    }
+
+    /// Every entry, junk and comments included, in file order.
+    pub fn body(&self) -> Vec<&ast::Entry<&'s str>> {
+        match &self.body {
+            Body::Owned(resource) => resource.body.iter().collect(),
+            Body::Shared(parsed) => parsed.entries().collect(),
+        }
+    }
+
+    /// How many entries could not be parsed.
+    pub fn syntax_errors(&self) -> usize {
+        match self.body {
+            Body::Owned(_) => self.errors.len(),
+            Body::Shared(_) => self.body().iter().filter(|e| matches!(e, ast::Entry::Junk { .. })).count(),
+        }
     }
 
     /// Messages and terms in file order (duplicates included).
     pub fn entries(&self) -> Vec<Entry<'_>> {
         let text = self.source();
-        self.resource
-            .body
-            .iter()
+        self.body()
+            .into_iter()
             .filter_map(|e| match e {
                 ast::Entry::Message(m) => Some(Entry {
                     id: m.id.name.to_string(),

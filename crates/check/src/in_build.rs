@@ -9,9 +9,10 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use nashr_content::{Article, Error, Project, SourceError};
+use nashr_l10n::localizer::FtlFile;
 use nashr_l10n::segment::Segment;
 
 use crate::ftl::FtlText;
@@ -31,6 +32,9 @@ pub struct BuildCheck {
     /// them when rendering stopped early).
     seen: Mutex<HashSet<String>>,
     out_of_date: AtomicBool,
+    /// Whether each article's images and `@/` links are checked here: the project was loaded
+    /// with [`Project::load_deferring_references`].
+    references: bool,
 }
 
 struct LocaleCheck {
@@ -107,8 +111,16 @@ impl BuildCheck {
             locales,
             seen: Mutex::default(),
             out_of_date: AtomicBool::new(false),
+            references: false,
         };
         Ok((check, ui_stale))
+    }
+
+    /// Also checks each article's images and `@/` links ([`Project::reference_errors`]), for
+    /// a project loaded with [`Project::load_deferring_references`].
+    pub fn with_reference_checks(mut self, on: bool) -> BuildCheck {
+        self.references = on;
+        self
     }
 
     /// Checks one article: `segments` aligned with `on_disk` (its source catalog as it is on
@@ -121,7 +133,36 @@ impl BuildCheck {
         article: &Article,
         segments: &[Segment],
         on_disk: Option<&str>,
-        translation: &dyn Fn(&str) -> Option<Arc<str>>,
+        translation: &dyn Fn(&str) -> Option<FtlFile>,
+    ) -> Result<Vec<(String, Vec<String>)>, Vec<SourceError>> {
+        let errors = if self.references {
+            project.reference_errors(article)
+        } else {
+            Vec::new()
+        };
+        self.article_with(project, article, segments, on_disk, translation, errors)
+    }
+
+    /// The checks a build makes on an article it does not render (a draft, or one scheduled
+    /// later), before it writes anything: its images and links, when [`BuildCheck::article`]
+    /// would check them. Its translations are checked with the others, by [`BuildCheck::finish`].
+    pub fn not_rendered(&self, project: &Project, article: &Article) -> Vec<SourceError> {
+        if self.references {
+            project.reference_errors(article)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// [`BuildCheck::article`] adding to `errors` (found before).
+    fn article_with(
+        &self,
+        project: &Project,
+        article: &Article,
+        segments: &[Segment],
+        on_disk: Option<&str>,
+        translation: &dyn Fn(&str) -> Option<FtlFile>,
+        mut errors: Vec<SourceError>,
     ) -> Result<Vec<(String, Vec<String>)>, Vec<SourceError>> {
         relock(&self.seen).insert(article.slug.clone());
         let path = nashr_l10n::sync::catalog_path(project, article);
@@ -131,8 +172,9 @@ impl BuildCheck {
             self.out_of_date.store(true, Ordering::Relaxed);
             // Only a catalog that differs from what sync writes can be broken.
             if let (true, Some(text)) = (self.check_catalogs, on_disk) {
-                let errors = nashr_l10n::localizer::syntax_errors(shown.clone(), text.to_string());
-                if !errors.is_empty() {
+                let broken = nashr_l10n::localizer::syntax_errors(shown.clone(), text.to_string());
+                if !broken.is_empty() {
+                    errors.extend(broken);
                     return Err(errors);
                 }
             }
@@ -144,7 +186,8 @@ impl BuildCheck {
             .iter()
             .filter(|l| has_catalog_in(project, article, &l.locale))
         {
-            let l10n = translation(&locale.locale).map(|text| FtlText::new(locale.shown_dir.join(&rel), text));
+            // The translation as rendering parsed it: not parsed again.
+            let l10n = translation(&locale.locale).map(|file| FtlText::parsed(locale.shown_dir.join(&rel), &file));
             let pair = Pair {
                 rel: rel.clone(),
                 reference: Some(FtlText::new(shown.clone(), catalog.text.clone())),
@@ -160,7 +203,7 @@ impl BuildCheck {
                 stale.push((locale.locale.clone(), status.stale_ids));
             }
         }
-        Ok(stale)
+        if errors.is_empty() { Ok(stale) } else { Err(errors) }
     }
 
     /// Checks the articles no rendering task checked, looks for orphaned source catalogs, and
@@ -234,11 +277,11 @@ impl BuildCheck {
         {
             let path = locale.dir.join("articles").join(format!("{}.ftl", article.slug));
             if let Some(text) = read(&path)? {
-                translations.push((locale.locale.as_str(), Arc::<str>::from(text)));
+                translations.push((locale.locale.as_str(), FtlFile::parse(path, text)));
             }
         }
         let translation = |code: &str| translations.iter().find(|(l, _)| *l == code).map(|(_, t)| t.clone());
-        self.article(project, article, &segments, on_disk.as_deref(), &translation)
+        self.article_with(project, article, &segments, on_disk.as_deref(), &translation, Vec::new())
             .map(drop)
     }
 }

@@ -228,7 +228,7 @@ pub(crate) fn prepare(pair: &Pair, with_words: bool) -> Prepared {
         stale_ids: Vec::new(),
         obsolete_ids: Vec::new(),
         identical_ids: Vec::new(),
-        syntax_errors: l10n.as_ref().map_or(0, |l| l.errors.len()),
+        syntax_errors: l10n.as_ref().map_or(0, |l| l.syntax_errors()),
         rel: pair.rel.clone(),
         lines: BTreeMap::new(),
     };

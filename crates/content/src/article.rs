@@ -145,6 +145,12 @@ impl Document {
         self.references.get_or_init(|| references(self.body()))
     }
 
+    /// Records the body's links and images, found by a caller that parsed the body anyway
+    /// ([`references_in`]); they are not parsed again. No effect once they are known.
+    pub fn set_references(&self, references: Vec<Reference>) {
+        let _ = self.references.set(references);
+    }
+
     /// An error at `span`, a byte range of the body.
     pub fn body_error(&self, span: Range<usize>, message: impl Into<String>) -> SourceError {
         let span = span.start + self.body_start..span.end + self.body_start;
@@ -299,9 +305,18 @@ pub enum ReferenceKind {
 
 /// Every link and image in `body`.
 pub fn references(body: &str) -> Vec<Reference> {
+    references_in(Parser::new_ext(body, crate::markdown_options()).into_offset_iter())
+}
+
+/// Every link and image among a body's events, parsed with offsets (with
+/// [`crate::markdown_options`]): a caller that parses the body anyway finds them there.
+pub fn references_in<'a, E>(events: impl IntoIterator<Item = (E, Range<usize>)>) -> Vec<Reference>
+where
+    E: std::borrow::Borrow<Event<'a>>,
+{
     let mut out = Vec::new();
-    for (event, range) in Parser::new_ext(body, crate::markdown_options()).into_offset_iter() {
-        let (kind, target) = match event {
+    for (event, range) in events {
+        let (kind, target) = match event.borrow() {
             Event::Start(Tag::Link { dest_url, .. }) => (ReferenceKind::Link, dest_url),
             Event::Start(Tag::Image { dest_url, .. }) => (ReferenceKind::Image, dest_url),
             _ => continue,

@@ -53,6 +53,37 @@ impl Project {
         })
     }
 
+    /// [`Project::load`] for a caller that parses every body anyway (`nashr build`): when
+    /// everything else loads without error, the checks that need each body parsed (its images
+    /// exist, its `@/` links name articles) are left to the caller, which runs
+    /// [`Project::reference_errors`] on each article once it has recorded the references it
+    /// found ([`Document::set_references`]). When something else fails, they run here, so
+    /// every error is still reported at once.
+    pub fn load_deferring_references(root: &Path) -> Result<Project, Error> {
+        let config = Config::load(root)?;
+        let articles = load_articles_with(root, &config, None, None, true)?;
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+            articles,
+        })
+    }
+
+    /// The checks [`Project::load_deferring_references`] left: `article`'s images exist next
+    /// to it and its `@/` links name articles of the project, in it and its whole-file
+    /// translations.
+    pub fn reference_errors(&self, article: &Article) -> Vec<SourceError> {
+        let mut errors = Vec::new();
+        for doc in std::iter::once(&article.doc).chain(article.translations.values()) {
+            image_errors(&article.dir, doc, &mut errors);
+        }
+        // Loaded without errors: the articles are every directory with an `index.md`, sorted.
+        let exists = |slug: &str| self.articles.binary_search_by(|a| a.slug.as_str().cmp(slug)).is_ok();
+        let all = || self.articles.iter().map(|a| a.slug.as_str()).collect::<Vec<_>>().join(", ");
+        link_errors(article, &exists, &all, &mut errors);
+        errors
+    }
+
     /// Loads `nashr.toml` and only the articles whose slugs are in `only` (an incremental
     /// build: the articles that changed). Their `@/` links are still checked against every
     /// article directory.
@@ -120,6 +151,18 @@ fn load_articles(
     only: Option<&std::collections::BTreeSet<String>>,
     slugs: Option<Vec<String>>,
 ) -> Result<Vec<Article>, Error> {
+    load_articles_with(root, config, only, slugs, false)
+}
+
+/// [`load_articles`]; with `defer_references`, the checks of images and `@/` links are left
+/// to the caller unless some other error is reported.
+fn load_articles_with(
+    root: &Path,
+    config: &Config,
+    only: Option<&std::collections::BTreeSet<String>>,
+    slugs: Option<Vec<String>>,
+    defer_references: bool,
+) -> Result<Vec<Article>, Error> {
     // Every article directory counts for links, even one whose own file has errors: a typo in
     // one article must not be reported again as a broken link in every article linking to it.
     let content_dir = root.join(&config.build.content_dir);
@@ -151,7 +194,12 @@ fn load_articles(
     // Parsed in parallel, collected in directory order: errors come out in the same order
     // whatever the number of threads.
     use rayon::prelude::*;
-    let loaded: Vec<Loaded> = dirs.par_iter().map(|dir| load_article(root, config, dir)).collect();
+    let loaded: Vec<Loaded> = dirs
+        .par_iter()
+        .map(|dir| load_article(root, config, dir, defer_references))
+        .collect();
+    // Deferred only while nothing else failed: then every error is reported at once.
+    let check_now = !defer_references || loaded.iter().any(Result::is_err);
     // A directory is an article when it has an `index.md`, whether that loaded or not.
     let slugs: Vec<String> = match slugs {
         Some(slugs) => slugs,
@@ -166,12 +214,25 @@ fn load_articles(
     let mut articles = Vec::new();
     for result in loaded {
         match result {
-            Ok(Some(a)) => articles.push(a),
+            Ok(Some(a)) => {
+                if defer_references && check_now {
+                    for doc in std::iter::once(&a.doc).chain(a.translations.values()) {
+                        image_errors(&a.dir, doc, &mut errors);
+                    }
+                }
+                articles.push(a)
+            }
             Ok(None) => {}
             Err(mut e) => errors.append(&mut e),
         }
     }
-    check_links(&articles, &slugs, &mut errors);
+    if check_now {
+        let exists = |slug: &str| slugs.binary_search_by(|s| s.as_str().cmp(slug)).is_ok();
+        let all = || slugs.join(", ");
+        for a in &articles {
+            link_errors(a, &exists, &all, &mut errors);
+        }
+    }
     if errors.is_empty() {
         Ok(articles)
     } else {
@@ -200,7 +261,12 @@ pub fn article_dirs(root: &Path, config: &Config) -> Result<Vec<PathBuf>, Error>
     Ok(dirs)
 }
 
-fn load_article(root: &Path, config: &Config, dir: &Path) -> Result<Option<Article>, Vec<SourceError>> {
+fn load_article(
+    root: &Path,
+    config: &Config,
+    dir: &Path,
+    defer_references: bool,
+) -> Result<Option<Article>, Vec<SourceError>> {
     let slug = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -258,6 +324,9 @@ fn load_article(root: &Path, config: &Config, dir: &Path) -> Result<Option<Artic
             match read(&file).and_then(|s| Document::parse(&shown(&file), s).map_err(|e| vec![e])) {
                 Ok(d) => {
                     check_document(dir, &d, config, &mut errors);
+                    if !defer_references {
+                        image_errors(dir, &d, &mut errors);
+                    }
                     translations.insert(lang.to_string(), d);
                 }
                 Err(mut e) => errors.append(&mut e),
@@ -267,6 +336,9 @@ fn load_article(root: &Path, config: &Config, dir: &Path) -> Result<Option<Artic
         }
     }
     check_document(dir, &doc, config, &mut errors);
+    if !defer_references {
+        image_errors(dir, &doc, &mut errors);
+    }
     if errors.is_empty() {
         Ok(Some(Article {
             slug,
@@ -280,7 +352,8 @@ fn load_article(root: &Path, config: &Config, dir: &Path) -> Result<Option<Artic
     }
 }
 
-/// Checks that need no other article: referenced files exist, tags and lang are valid.
+/// Checks of the front matter that need no other article: the hero image exists, tags and
+/// lang are valid. The body's images are [`image_errors`].
 fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<SourceError>) {
     let fm = &doc.front;
     if fm.title.trim().is_empty() {
@@ -342,6 +415,10 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
                 .with_help("add e.g. publish_at = 2026-12-01T09:00:00-08:00"),
         );
     }
+}
+
+/// The images `doc` shows that are not next to it (in `dir`): a check that parses its body.
+fn image_errors(dir: &Path, doc: &Document, errors: &mut Vec<SourceError>) {
     for r in doc.references() {
         if r.kind == article::ReferenceKind::Image && article::is_local_file(&r.target) {
             let file = r.target.split(['#', '?']).next().unwrap_or_default();
@@ -360,24 +437,22 @@ fn check_document(dir: &Path, doc: &Document, config: &Config, errors: &mut Vec<
     }
 }
 
-/// `@/slug` links must name an existing article.
-fn check_links(articles: &[Article], slugs: &[String], errors: &mut Vec<SourceError>) {
-    for a in articles {
-        for doc in std::iter::once(&a.doc).chain(a.translations.values()) {
-            for r in doc.references() {
-                if let Some((slug, _)) = article::internal_link(&r.target)
-                    && slugs.binary_search_by(|s| s.as_str().cmp(slug)).is_err()
-                {
-                    let known: Vec<&str> = slugs.iter().map(String::as_str).collect();
-                    errors.push(
-                        doc.body_error(
-                            r.range.clone(),
-                            format!("`{}` links to an article that does not exist", r.target),
-                        )
-                        .with_label("unknown article")
-                        .with_help(format!("articles are: {}", known.join(", "))),
-                    );
-                }
+/// `@/slug` links of `a` (and of its whole-file translations) must name an existing article;
+/// `all` lists them for the help.
+fn link_errors(a: &Article, exists: &dyn Fn(&str) -> bool, all: &dyn Fn() -> String, errors: &mut Vec<SourceError>) {
+    for doc in std::iter::once(&a.doc).chain(a.translations.values()) {
+        for r in doc.references() {
+            if let Some((slug, _)) = article::internal_link(&r.target)
+                && !exists(slug)
+            {
+                errors.push(
+                    doc.body_error(
+                        r.range.clone(),
+                        format!("`{}` links to an article that does not exist", r.target),
+                    )
+                    .with_label("unknown article")
+                    .with_help(format!("articles are: {}", all())),
+                );
             }
         }
     }

@@ -75,6 +75,12 @@ impl TagName {
             self.len += 1;
         }
     }
+    fn push_byte(&mut self, b: u8) {
+        if self.len < self.bytes.len() {
+            self.bytes[self.len] = b;
+        }
+        self.len += 1;
+    }
     fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -250,6 +256,30 @@ fn strip_isolates_skipping(markup: &str, skip: std::ops::Range<usize>) -> Cow<'_
             (last, before_last) = tail(b, next, &remove, (last, before_last), i);
             i = next;
             continue;
+        }
+        // A tag name's ASCII characters in one run (the step below takes one character).
+        if let State::Tag {
+            quote: None,
+            name,
+            name_done: false,
+        } = &mut state
+        {
+            let mut j = i;
+            while let Some(&c) = b.get(j) {
+                let ends = !c.is_ascii()
+                    || matches!(c, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b'>' | b'"' | b'\'' | b'<')
+                    || (c == b'/' && !name.is_empty());
+                if ends {
+                    break;
+                }
+                name.push_byte(c);
+                (before_last, last) = (last, c);
+                j += 1;
+            }
+            if j > i {
+                i = j;
+                continue;
+            }
         }
         let c = b[i];
         let len = match c {

@@ -30,7 +30,7 @@ pub mod segment;
 pub mod sync;
 pub mod translate;
 
-pub use fluent_bundle::{FluentArgs, FluentValue};
+pub use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 pub use format::{DateInput, FluentDate, LocaleFormat};
 pub use localizer::{Formatted, Localizer, MessageError};
 pub use nashr_content::slugify;

@@ -24,6 +24,11 @@ pub struct FtlFile {
 }
 
 impl FtlFile {
+    /// Parses `text`, the file shown as `path`; broken entries are left out (Fluent's junk).
+    pub fn parse(path: PathBuf, text: String) -> FtlFile {
+        parse_ftl(path, text).0
+    }
+
     /// 1-based lines where message `id` (or term `-id`) is defined, in file order.
     pub fn definition_lines<'a>(&'a self, id: &'a str) -> impl Iterator<Item = usize> + 'a {
         self.source

@@ -357,7 +357,9 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
             nashr_render::incremental::Plan::Changed { articles, slugs, .. } => {
                 Project::load_only_among(root, config, articles, slugs.clone())
             }
-            _ => Project::load(root),
+            // Every article is rendered: the checks of its images and links run on the parse
+            // it is rendered from (`BuildCheck::with_reference_checks`).
+            _ => Project::load_deferring_references(root),
         };
         let early = early.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         (project, early)
@@ -380,7 +382,7 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         Some(checked) => checked?,
         None => nashr_check::in_build::BuildCheck::start(&project, partial, !sync_first)?,
     };
-    let check = std::sync::Arc::new(check);
+    let check = std::sync::Arc::new(check.with_reference_checks(!partial));
     phase("UI translations checked");
     let mut l10n = Localizer::load_lazy(&project)?;
     phase("translations");
@@ -476,6 +478,10 @@ impl nashr_render::ArticleCheck for BuildChecker {
     ) -> Result<Vec<(String, Vec<String>)>, Vec<nashr_content::SourceError>> {
         self.0
             .article(s.project, s.article, s.segments, s.source_catalog, s.translation)
+    }
+
+    fn not_rendered(&self, project: &Project, article: &nashr_content::Article) -> Vec<nashr_content::SourceError> {
+        self.0.not_rendered(project, article)
     }
 }
 

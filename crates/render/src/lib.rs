@@ -263,8 +263,8 @@ pub struct ArticleSources<'a> {
     pub segments: &'a [nashr_l10n::segment::Segment],
     /// Its source catalog as it is on disk; `None` before the first `nashr l10n sync`.
     pub source_catalog: Option<&'a str>,
-    /// Its catalog in a locale, as read for rendering; `None` when there is none.
-    pub translation: &'a dyn Fn(&str) -> Option<Arc<str>>,
+    /// Its catalog in a locale, as read and parsed for rendering; `None` when there is none.
+    pub translation: &'a dyn Fn(&str) -> Option<nashr_l10n::localizer::FtlFile>,
 }
 
 /// What a build does with each article's translations while the task rendering the article
@@ -278,6 +278,16 @@ pub trait ArticleCheck: Send + Sync {
         &self,
         sources: &ArticleSources<'_>,
     ) -> Result<Vec<(String, Vec<String>)>, Vec<nashr_content::SourceError>>;
+
+    /// Called, before anything is written, for each article of the project the build does not
+    /// render (a draft, or one scheduled later). An error fails the build.
+    fn not_rendered(
+        &self,
+        _project: &nashr_content::Project,
+        _article: &nashr_content::Article,
+    ) -> Vec<nashr_content::SourceError> {
+        Vec::new()
+    }
 }
 
 pub struct BuildOptions {

@@ -192,6 +192,10 @@ impl ArticleDone {
     }
 }
 
+/// Bytes an article page has besides its body, with room to spare (the built-in templates
+/// write 5–7 KB): the page is rendered into one buffer of the body's size plus this.
+const PAGE_AROUND_BODY: usize = 16 * 1024;
+
 /// How many of the newest articles keep their bodies: the feeds carry `feed_entries`; the
 /// incremental state keeps as many again, so that an edit which pushes an entry out of the
 /// feeds (or removes one) finds the next one's body without rendering it again.
@@ -477,7 +481,11 @@ impl<'a> SiteRenderer<'a> {
     /// [`SiteRenderer::render`] for a page that shows `body`, a rendered Markdown body: the
     /// isolation marks of its tags are gone already, and it is not scanned again.
     fn render_around(&self, template: &str, ctx: Value, body: &str) -> Result<Vec<u8>, SourceError> {
-        let text = self.templates.render(template, ctx)?;
+        let text = if body.is_empty() {
+            self.templates.render(template, ctx)?
+        } else {
+            self.templates.render_sized(template, ctx, body.len() + PAGE_AROUND_BODY)?
+        };
         // Every page, feed and sitemap: isolation marks only in text content. Most pages
         // have none elsewhere, and keep their bytes (no copy).
         Ok(match nashr_l10n::bidi::strip_isolates_in_markup_around(&text, body) {
@@ -510,12 +518,16 @@ impl<'a> SiteRenderer<'a> {
             .unwrap_or_default();
         // One parse of the body: for its segments, then for the source locale's page.
         let mut source_events = Some(nashr_l10n::segment::body_events(article.doc.body()));
+        // Its links and images too (the build checks them on this parse, not one of its own).
+        article.doc.set_references(nashr_content::article::references_in(
+            source_events.iter().flatten().map(|(e, r)| (e, r.clone())),
+        ));
         let segs =
             nashr_l10n::segment::segments_of(&article.doc, &entries, source_events.as_deref().unwrap_or_default());
         drop(entries);
         let mut errors = Vec::new();
         if let Some(check) = &self.check {
-            let translation = |locale: &str| self.l10n.catalog(locale, &article.slug).map(|c| c.file.source.clone());
+            let translation = |locale: &str| self.l10n.catalog(locale, &article.slug).map(|c| c.file.clone());
             let sources = crate::ArticleSources {
                 project: self.project,
                 article,
@@ -644,6 +656,11 @@ impl<'a> SiteRenderer<'a> {
             })
             .collect();
         let mut errors = Vec::new();
+        if let Some(check) = &self.check {
+            for a in self.project.articles.iter().filter(|a| !a.is_live(self.now)) {
+                errors.extend(check.not_rendered(self.project, a));
+            }
+        }
         let mut articles = BTreeMap::new();
         let mut failed = HashSet::new();
         for (a, r) in to_render.iter().zip(results) {

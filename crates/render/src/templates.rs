@@ -133,6 +133,27 @@ impl Templates {
             .all(|v| globals.contains(v.as_str()) || allowed.iter().any(|a| a == v))
     }
 
+    /// [`Templates::render`] into a buffer made for `size` bytes: an article page is its body
+    /// and a few kilobytes around it, and a string grown from minijinja's guess (the template's
+    /// own text) copied the body several times over.
+    pub fn render_sized(&self, name: &str, ctx: Value, size: usize) -> Result<String, SourceError> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| source_error(&self.sources, name, &e))?;
+        let mut out = Vec::with_capacity(size);
+        tmpl.render_captured_to(ctx, &mut out)
+            .map_err(|e| source_error(&self.sources, e.name().unwrap_or(name), &e))?;
+        // minijinja writes only `str`s: this is UTF-8, and checked (fast) rather than assumed.
+        nashr_content::fs::string_from_utf8(out).map_err(|_| {
+            source_error(
+                &self.sources,
+                name,
+                &minijinja::Error::new(ErrorKind::InvalidOperation, "the page is not UTF-8"),
+            )
+        })
+    }
+
     /// Renders template `name` with `ctx`; errors point at the template line.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, SourceError> {
         let tmpl = self
@@ -267,10 +288,10 @@ fn source_error(sources: &BTreeMap<String, TemplateSource>, name: &str, e: &mini
         .with_label("while rendering this")
 }
 
-fn lang_of(state: &State) -> Result<String, minijinja::Error> {
+fn lang_of(state: &State) -> Result<Value, minijinja::Error> {
     state
         .lookup("lang")
-        .and_then(|v| v.as_str().map(str::to_string))
+        .filter(|v| v.as_str().is_some())
         .ok_or_else(|| {
             minijinja::Error::new(
                 ErrorKind::InvalidOperation,
@@ -310,15 +331,30 @@ fn memo_key(lang: &str, what: &str, kwargs: &Kwargs) -> Result<String, minijinja
     key.push_str(what);
     for name in kwargs.args() {
         let v: Value = kwargs.peek(name)?;
-        let _ = write!(key, "\0{name}={v:?}");
+        key.push('\0');
+        key.push_str(name);
+        // Strings and integers (nearly every argument) written as they are, tagged with
+        // their kind; anything else as Debug shows it.
+        match (v.as_str(), v.as_i64()) {
+            (Some(text), _) => {
+                let _ = write!(key, "=s{}:", text.len());
+                key.push_str(text);
+            }
+            (None, Some(n)) if v.is_integer() => {
+                let _ = write!(key, "=i{n}");
+            }
+            _ => {
+                let _ = write!(key, "={v:?}");
+            }
+        }
     }
     Ok(key)
 }
 
 /// Marks every keyword argument as used (a memoized call does not look at them again).
 fn use_all(kwargs: &Kwargs) -> Result<(), minijinja::Error> {
-    for name in kwargs.args().map(str::to_string).collect::<Vec<_>>() {
-        let _: Value = kwargs.get(&name)?;
+    for name in kwargs.args() {
+        let _: Value = kwargs.get(name)?;
     }
     Ok(())
 }
@@ -333,9 +369,10 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
         "t",
         move |state: &State, id: &str, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
             let lang = lang_of(state)?;
+            let lang = lang.as_str().unwrap_or_default();
             // Not while marks are collected: each page must see its own fallbacks.
             let cached = !nashr_l10n::marks::collecting();
-            let key = memo_key(&lang, id, &kwargs)?;
+            let key = memo_key(lang, id, &kwargs)?;
             if cached && let Some(hit) = formatted.get(&key) {
                 use_all(&kwargs)?;
                 return Ok(hit);
@@ -361,8 +398,9 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
         "date",
         move |state: &State, value: Value, kwargs: Kwargs| -> Result<Value, minijinja::Error> {
             let lang = lang_of(state)?;
+            let lang = lang.as_str().unwrap_or_default();
             let text = value.to_string();
-            let key = memo_key(&lang, &text, &kwargs)?;
+            let key = memo_key(lang, &text, &kwargs)?;
             if let Some(hit) = dates.get(&key) {
                 use_all(&kwargs)?;
                 return Ok(hit);
@@ -385,6 +423,7 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
         "number",
         move |state: &State, value: Value, kwargs: Kwargs| -> Result<String, minijinja::Error> {
             let lang = lang_of(state)?;
+            let lang = lang.as_str().unwrap_or_default();
             let data = l10n
                 .locale(&lang)
                 .ok_or_else(|| invalid(format!("unknown locale `{lang}`")))?;
