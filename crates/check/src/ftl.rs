@@ -122,7 +122,11 @@ impl<'s> Parsed<'s> {
     pub fn syntax_errors(&self) -> usize {
         match self.body {
             Body::Owned(_) => self.errors.len(),
-            Body::Shared(_) => self.body().iter().filter(|e| matches!(e, ast::Entry::Junk { .. })).count(),
+            Body::Shared(_) => self
+                .body()
+                .iter()
+                .filter(|e| matches!(e, ast::Entry::Junk { .. }))
+                .count(),
         }
     }
 

@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use nashr_content::{Article, Error, Project, SourceError};
 use nashr_l10n::localizer::FtlFile;
@@ -281,8 +281,15 @@ impl BuildCheck {
             }
         }
         let translation = |code: &str| translations.iter().find(|(l, _)| *l == code).map(|(_, t)| t.clone());
-        self.article_with(project, article, &segments, on_disk.as_deref(), &translation, Vec::new())
-            .map(drop)
+        self.article_with(
+            project,
+            article,
+            &segments,
+            on_disk.as_deref(),
+            &translation,
+            Vec::new(),
+        )
+        .map(drop)
     }
 }
 

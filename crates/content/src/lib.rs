@@ -79,7 +79,13 @@ impl Project {
         }
         // Loaded without errors: the articles are every directory with an `index.md`, sorted.
         let exists = |slug: &str| self.articles.binary_search_by(|a| a.slug.as_str().cmp(slug)).is_ok();
-        let all = || self.articles.iter().map(|a| a.slug.as_str()).collect::<Vec<_>>().join(", ");
+        let all = || {
+            self.articles
+                .iter()
+                .map(|a| a.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         link_errors(article, &exists, &all, &mut errors);
         errors
     }

@@ -234,19 +234,35 @@ fn strip_isolates_skipping(markup: &str, skip: std::ops::Range<usize>) -> Cow<'_
             _ => None,
         };
         if let Some(stop) = stop {
-            let next = match stop {
-                // One byte to look for: memchr (through `str::find`, which uses it).
-                [one] => memchr::memchr(*one, &b[i..]),
-                [a, b1, c] => memchr::memchr3(*a, *b1, *c, &b[i..]),
-                _ => b[i..].iter().position(|c| stop.contains(c)),
-            }
-            .map_or(b.len(), |p| i + p);
+            // Inside a tag the runs are short (an attribute name or value): a byte loop, which
+            // also sees whether a mark (lead byte `E2`) can be in the run. Text, comments and
+            // script run long: memchr.
+            let in_tag = matches!(state, State::Tag { .. });
+            let mut lead = !in_tag;
+            let next = if in_tag {
+                let mut j = i;
+                while let Some(&c) = b.get(j) {
+                    if stop.contains(&c) {
+                        break;
+                    }
+                    lead |= c == 0xE2;
+                    j += 1;
+                }
+                j
+            } else {
+                match stop {
+                    [one] => memchr::memchr(*one, &b[i..]),
+                    [a, b1, c] => memchr::memchr3(*a, *b1, *c, &b[i..]),
+                    _ => b[i..].iter().position(|c| stop.contains(c)),
+                }
+                .map_or(b.len(), |p| i + p)
+            };
             let next = if matches!(state, State::Text) && (i..next).contains(&skip.start) {
                 skip.start
             } else {
                 next
             };
-            if !matches!(state, State::Text) {
+            if lead && !matches!(state, State::Text) {
                 let mut at = i;
                 while let Some(m) = isolate_at(&b[..next], at) {
                     remove.push(m);
@@ -267,7 +283,10 @@ fn strip_isolates_skipping(markup: &str, skip: std::ops::Range<usize>) -> Cow<'_
             let mut j = i;
             while let Some(&c) = b.get(j) {
                 let ends = !c.is_ascii()
-                    || matches!(c, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b'>' | b'"' | b'\'' | b'<')
+                    || matches!(
+                        c,
+                        b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b'>' | b'"' | b'\'' | b'<'
+                    )
                     || (c == b'/' && !name.is_empty());
                 if ends {
                     break;

@@ -484,7 +484,8 @@ impl<'a> SiteRenderer<'a> {
         let text = if body.is_empty() {
             self.templates.render(template, ctx)?
         } else {
-            self.templates.render_sized(template, ctx, body.len() + PAGE_AROUND_BODY)?
+            self.templates
+                .render_sized(template, ctx, body.len() + PAGE_AROUND_BODY)?
         };
         // Every page, feed and sitemap: isolation marks only in text content. Most pages
         // have none elsewhere, and keep their bytes (no copy).

@@ -289,15 +289,12 @@ fn source_error(sources: &BTreeMap<String, TemplateSource>, name: &str, e: &mini
 }
 
 fn lang_of(state: &State) -> Result<Value, minijinja::Error> {
-    state
-        .lookup("lang")
-        .filter(|v| v.as_str().is_some())
-        .ok_or_else(|| {
-            minijinja::Error::new(
-                ErrorKind::InvalidOperation,
-                "this template has no `lang` to translate into",
-            )
-        })
+    state.lookup("lang").filter(|v| v.as_str().is_some()).ok_or_else(|| {
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            "this template has no `lang` to translate into",
+        )
+    })
 }
 
 /// Formatted texts by what they were formatted from, shared by the rendering threads.
@@ -379,7 +376,7 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
             }
             let args = fluent_args(&kwargs)?;
             let formatted_text = t_l10n
-                .message(&lang, id, Some(&args))
+                .message(lang, id, Some(&args))
                 .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
             let value = if id.ends_with("-html") {
                 Value::from_safe_string(crate::markdown::sanitize_inline(&formatted_text.text))
@@ -412,7 +409,7 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
             })?;
             let options = DateTimeOptions::from_args(&fluent_args(&kwargs)?).map_err(invalid)?;
             let data = date_l10n
-                .locale(&lang)
+                .locale(lang)
                 .ok_or_else(|| invalid(format!("unknown locale `{lang}`")))?;
             let formatted = Value::from(data.format.datetime(&input, &options));
             dates.put(key, formatted.clone());
@@ -425,7 +422,7 @@ fn register_helpers(env: &mut Environment<'static>, l10n: Arc<Localizer>) {
             let lang = lang_of(state)?;
             let lang = lang.as_str().unwrap_or_default();
             let data = l10n
-                .locale(&lang)
+                .locale(lang)
                 .ok_or_else(|| invalid(format!("unknown locale `{lang}`")))?;
             let args = fluent_args(&kwargs)?;
             if let Some((key, _)) = args.iter().find(|(k, _)| !NUMBER_OPTIONS.contains(k)) {
