@@ -31,6 +31,24 @@ fn broken_with(edit: impl FnOnce(&Sample), build: &[&str]) -> (Sample, Run) {
     (sample, run)
 }
 
+/// Makes the acupuncture article link to `@/physio-vs-massage`, which does not exist.
+fn break_a_link(s: &Sample) {
+    s.replace(
+        "content/acupuncture/index.md",
+        "(@/physiotherapy-vs-massage)",
+        "(@/physio-vs-massage)",
+    );
+}
+
+fn assert_broken_link(run: &Run) {
+    assert!(
+        run.output
+            .contains("`@/physio-vs-massage` links to an article that does not exist"),
+        "{}",
+        run.output
+    );
+}
+
 fn assert_points_at(run: &Run, location: &str, line_text: &str) {
     assert!(
         run.output.contains(&format!("[{location}")),
@@ -182,61 +200,31 @@ fn missing_hero_image() {
 
 #[test]
 fn link_to_an_article_that_does_not_exist() {
-    let (_, run) = broken(|s| {
-        s.replace(
-            "content/acupuncture/index.md",
-            "(@/physiotherapy-vs-massage)",
-            "(@/physio-vs-massage)",
-        )
-    });
-    assert!(
-        run.output
-            .contains("`@/physio-vs-massage` links to an article that does not exist"),
-        "{}",
-        run.output
-    );
+    let (_, run) = broken(break_a_link);
+    assert_broken_link(&run);
 }
 
 #[test]
 fn link_to_an_article_that_does_not_exist_in_a_full_build() {
-    let (_, run) = broken_full(|s| {
-        s.replace(
-            "content/acupuncture/index.md",
-            "(@/physiotherapy-vs-massage)",
-            "(@/physio-vs-massage)",
-        )
-    });
-    assert!(
-        run.output
-            .contains("`@/physio-vs-massage` links to an article that does not exist"),
-        "{}",
-        run.output
-    );
+    let (_, run) = broken_full(break_a_link);
+    assert_broken_link(&run);
     assert!(run.output.contains("content/acupuncture/index.md:"), "{}", run.output);
     assert!(run.output.contains("1 error in the input"), "{}", run.output);
 }
 
 #[test]
 fn a_draft_that_links_to_an_article_that_does_not_exist_in_a_full_build() {
-    // A draft is not rendered: its links are checked after rendering, from its own parse.
+    // A draft is not rendered: its links are checked before anything is written, from its
+    // own parse.
     let (_, run) = broken_full(|s| {
         s.replace(
             "content/acupuncture/index.md",
             "title = \"Acupuncture",
             "status = \"draft\"\ntitle = \"Acupuncture",
         );
-        s.replace(
-            "content/acupuncture/index.md",
-            "(@/physiotherapy-vs-massage)",
-            "(@/physio-vs-massage)",
-        )
+        break_a_link(s)
     });
-    assert!(
-        run.output
-            .contains("`@/physio-vs-massage` links to an article that does not exist"),
-        "{}",
-        run.output
-    );
+    assert_broken_link(&run);
     assert!(run.output.contains("1 error in the input"), "{}", run.output);
 }
 
@@ -250,11 +238,7 @@ fn several_problems_are_reported_together_in_a_full_build() {
     assert!(run.output.contains("2 errors in the input"), "{}", run.output);
     // Both problems of one rendered article: the image and the link.
     let (_, run) = broken_full(|s| {
-        s.replace(
-            "content/acupuncture/index.md",
-            "(@/physiotherapy-vs-massage)",
-            "(@/physio-vs-massage)",
-        );
+        break_a_link(s);
         std::fs::remove_file(s.path("content/physiotherapy-vs-massage/comparison.svg")).unwrap();
     });
     assert!(run.output.contains("2 errors in the input"), "{}", run.output);

@@ -135,11 +135,7 @@ impl BuildCheck {
         on_disk: Option<&str>,
         translation: &dyn Fn(&str) -> Option<FtlFile>,
     ) -> Result<Vec<(String, Vec<String>)>, Vec<SourceError>> {
-        let errors = if self.references {
-            project.reference_errors(article)
-        } else {
-            Vec::new()
-        };
+        let errors = self.reference_errors(project, article);
         self.article_with(project, article, segments, on_disk, translation, errors)
     }
 
@@ -147,6 +143,11 @@ impl BuildCheck {
     /// later), before it writes anything: its images and links, when [`BuildCheck::article`]
     /// would check them. Its translations are checked with the others, by [`BuildCheck::finish`].
     pub fn not_rendered(&self, project: &Project, article: &Article) -> Vec<SourceError> {
+        self.reference_errors(project, article)
+    }
+
+    /// The article's images and links, when they are checked here.
+    fn reference_errors(&self, project: &Project, article: &Article) -> Vec<SourceError> {
         if self.references {
             project.reference_errors(article)
         } else {
