@@ -35,6 +35,8 @@ pub struct BuildCheck {
     /// Whether each article's images and `@/` links are checked here: the project was loaded
     /// with [`Project::load_deferring_references`].
     references: bool,
+    /// The slugs `@/` links are checked against, made at the first article checked.
+    slugs: std::sync::OnceLock<nashr_content::Slugs>,
 }
 
 struct LocaleCheck {
@@ -112,6 +114,7 @@ impl BuildCheck {
             seen: Mutex::default(),
             out_of_date: AtomicBool::new(false),
             references: false,
+            slugs: std::sync::OnceLock::new(),
         };
         Ok((check, ui_stale))
     }
@@ -132,7 +135,7 @@ impl BuildCheck {
         project: &Project,
         article: &Article,
         segments: &[Segment],
-        on_disk: Option<&str>,
+        on_disk: Option<&FtlFile>,
         translation: &dyn Fn(&str) -> Option<FtlFile>,
     ) -> Result<Vec<(String, Vec<String>)>, Vec<SourceError>> {
         let errors = self.reference_errors(project, article);
@@ -149,7 +152,7 @@ impl BuildCheck {
     /// The article's images and links, when they are checked here.
     fn reference_errors(&self, project: &Project, article: &Article) -> Vec<SourceError> {
         if self.references {
-            project.reference_errors(article)
+            project.reference_errors(article, self.slugs.get_or_init(|| project.slugs()))
         } else {
             Vec::new()
         }
@@ -161,19 +164,19 @@ impl BuildCheck {
         project: &Project,
         article: &Article,
         segments: &[Segment],
-        on_disk: Option<&str>,
+        on_disk: Option<&FtlFile>,
         translation: &dyn Fn(&str) -> Option<FtlFile>,
         mut errors: Vec<SourceError>,
     ) -> Result<Vec<(String, Vec<String>)>, Vec<SourceError>> {
         relock(&self.seen).insert(article.slug.clone());
         let path = nashr_l10n::sync::catalog_path(project, article);
         let shown = project.shown(&path);
-        let catalog = nashr_l10n::sync::source_catalog(article, path, on_disk, segments);
+        let catalog = nashr_l10n::sync::source_catalog(article, path, on_disk.map(|f| &*f.source), segments);
         if !catalog.up_to_date {
             self.out_of_date.store(true, Ordering::Relaxed);
             // Only a catalog that differs from what sync writes can be broken.
-            if let (true, Some(text)) = (self.check_catalogs, on_disk) {
-                let broken = nashr_l10n::localizer::syntax_errors(shown.clone(), text.to_string());
+            if let (true, Some(file)) = (self.check_catalogs, on_disk) {
+                let broken = nashr_l10n::localizer::syntax_errors(shown.clone(), file.source.to_string());
                 if !broken.is_empty() {
                     errors.extend(broken);
                     return Err(errors);
@@ -191,7 +194,11 @@ impl BuildCheck {
             let l10n = translation(&locale.locale).map(|file| FtlText::parsed(locale.shown_dir.join(&rel), &file));
             let pair = Pair {
                 rel: rel.clone(),
-                reference: Some(FtlText::new(shown.clone(), catalog.text.clone())),
+                // What sync writes; when that is what is on disk, as the renderer parsed it.
+                reference: Some(match on_disk {
+                    Some(file) if catalog.up_to_date => FtlText::parsed(shown.clone(), file),
+                    _ => FtlText::new(shown.clone(), catalog.text.clone()),
+                }),
                 l10n,
                 l10n_path: locale.shown_dir.join(&rel),
             };
@@ -267,8 +274,12 @@ impl BuildCheck {
                 )]
             })
         };
-        let on_disk = read(&nashr_l10n::sync::catalog_path(project, article))?;
-        let previous = on_disk.as_deref().map(nashr_l10n::catalog::entries).unwrap_or_default();
+        let path = nashr_l10n::sync::catalog_path(project, article);
+        let on_disk = read(&path)?.map(|text| FtlFile::parse(project.shown(&path), text));
+        let previous = on_disk
+            .as_ref()
+            .map(|f| nashr_l10n::catalog::entries_of(&f.resource))
+            .unwrap_or_default();
         let segments = nashr_l10n::segment::segments(&article.doc, &previous);
         let mut translations = Vec::new();
         for locale in self
@@ -282,15 +293,8 @@ impl BuildCheck {
             }
         }
         let translation = |code: &str| translations.iter().find(|(l, _)| *l == code).map(|(_, t)| t.clone());
-        self.article_with(
-            project,
-            article,
-            &segments,
-            on_disk.as_deref(),
-            &translation,
-            Vec::new(),
-        )
-        .map(drop)
+        self.article_with(project, article, &segments, on_disk.as_ref(), &translation, Vec::new())
+            .map(drop)
     }
 }
 

@@ -83,18 +83,26 @@ pub fn fingerprint(text: &str) -> Fingerprint {
 /// `file \t id \t source \t translation` → its fields, or `None` for a line that does not parse
 /// (a comment, a merge conflict marker).
 fn fields(line: &str) -> Option<(&str, &str, Record)> {
-    let mut it = line.split('\t');
-    let (file, id, source, translation) = (it.next()?, it.next()?, it.next()?, it.next()?);
-    if it.next().is_some() || file.is_empty() || id.is_empty() || line.starts_with('#') {
+    // Read from the end: the two fingerprints are 12 hex digits each, so only the first two
+    // fields need a search (a split on every tab was 1% of a build reading 800,000 lines).
+    let b = line.as_bytes();
+    let n = b.len();
+    if n < 2 * 13 + 3 || b[n - 13] != b'\t' || b[n - 26] != b'\t' || line.starts_with('#') {
         return None;
     }
-    let hex = |s: &str| (s.len() == 12).then(|| u64::from_str_radix(s, 16).ok()).flatten();
+    let head = &line[..n - 26];
+    let tab = memchr::memchr(b'\t', head.as_bytes())?;
+    let (file, id) = (&head[..tab], &head[tab + 1..]);
+    if file.is_empty() || id.is_empty() || memchr::memchr(b'\t', id.as_bytes()).is_some() {
+        return None;
+    }
+    let hex = |s: &str| u64::from_str_radix(s, 16).ok();
     Some((
         file,
         id,
         Record {
-            source: hex(source)?,
-            translation: hex(translation)?,
+            source: hex(&line[n - 25..n - 13])?,
+            translation: hex(&line[n - 12..])?,
         },
     ))
 }
@@ -363,6 +371,37 @@ impl Lock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_four_fields_of_a_line_and_nothing_else() {
+        let record = |s, t| Record {
+            source: s,
+            translation: t,
+        };
+        let line = "articles/ماساژ.ftl\tintro-p1\t0123456789ab\tba9876543210";
+        assert_eq!(
+            fields(line),
+            Some((
+                "articles/ماساژ.ftl",
+                "intro-p1",
+                record(0x0123_4567_89ab, 0xba98_7654_3210)
+            ))
+        );
+        for bad in [
+            "# articles/a.ftl\tintro-p1\t0123456789ab\tba9876543210",
+            "articles/a.ftl\tintro\tp1\t0123456789ab\tba9876543210",
+            "\tintro-p1\t0123456789ab\tba9876543210",
+            "articles/a.ftl\t\t0123456789ab\tba9876543210",
+            "articles/a.ftl intro-p1\t0123456789ab\tba9876543210",
+            "articles/a.ftl\tintro-p1\t0123456789ab\tba987654321",
+            "articles/a.ftl\tintro-p1\t0123456789xb\tba9876543210",
+            "a\tb\t0123456789ab0123456789ab\t",
+            "=======",
+            "",
+        ] {
+            assert_eq!(fields(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn stale_until_the_translation_changes() {

@@ -272,7 +272,7 @@ pub(crate) fn prepare(pair: &Pair, with_words: bool) -> Prepared {
     // error hides messages that still exist).
     let retain = reference
         .as_ref()
-        .filter(|r| r.errors.is_empty())
+        .filter(|r| r.syntax_errors() == 0)
         .map(|_| ref_entries.iter().map(|e| e.id.clone()).collect());
     Prepared {
         status,
@@ -314,7 +314,8 @@ pub(crate) fn finish(prepared: Prepared, lock: &mut FileLock, l10n: Option<&str>
 
 /// Entries in file order without duplicates (the first definition wins, as in Fluent bundles).
 pub(crate) fn first_of_each(entries: Vec<Entry<'_>>) -> Vec<Entry<'_>> {
-    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    let mut seen = rustc_hash::FxHashSet::default();
+    seen.reserve(entries.len());
     let first: Vec<bool> = entries.iter().map(|e| seen.insert(e.id.as_str())).collect();
     drop(seen);
     entries
@@ -325,7 +326,7 @@ pub(crate) fn first_of_each(entries: Vec<Entry<'_>>) -> Vec<Entry<'_>> {
 }
 
 /// Entries by id (a lookup per message of the other file: hashed, not compared).
-fn by_id<'a, 's>(entries: &'a [Entry<'s>]) -> std::collections::HashMap<&'a str, &'a Entry<'s>> {
+fn by_id<'a, 's>(entries: &'a [Entry<'s>]) -> rustc_hash::FxHashMap<&'a str, &'a Entry<'s>> {
     entries.iter().map(|e| (e.id.as_str(), e)).collect()
 }
 

@@ -31,6 +31,22 @@ pub fn markdown_options() -> pulldown_cmark::Options {
     pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
 }
 
+/// The slugs of a project's articles, which `@/slug` links are checked against. A hash set:
+/// a binary search over 10,000 articles missed the cache at each of its steps (3.5% of a
+/// build with nine links an article).
+#[derive(Debug, Clone, Default)]
+pub struct Slugs(rustc_hash::FxHashSet<String>);
+
+impl Slugs {
+    pub fn new<'a>(slugs: impl IntoIterator<Item = &'a str>) -> Slugs {
+        Slugs(slugs.into_iter().map(str::to_string).collect())
+    }
+
+    pub fn contains(&self, slug: &str) -> bool {
+        self.0.contains(slug)
+    }
+}
+
 /// A loaded, validated project.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -72,13 +88,12 @@ impl Project {
     /// The checks [`Project::load_deferring_references`] left: `article`'s images exist next
     /// to it and its `@/` links name articles of the project, in it and its whole-file
     /// translations.
-    pub fn reference_errors(&self, article: &Article) -> Vec<SourceError> {
+    pub fn reference_errors(&self, article: &Article, slugs: &Slugs) -> Vec<SourceError> {
         let mut errors = Vec::new();
         for doc in std::iter::once(&article.doc).chain(article.translations.values()) {
             image_errors(&article.dir, doc, &mut errors);
         }
-        // Loaded without errors: the articles are every directory with an `index.md`, sorted.
-        let exists = |slug: &str| self.articles.binary_search_by(|a| a.slug.as_str().cmp(slug)).is_ok();
+        // Loaded without errors: the articles are every directory with an `index.md`.
         let all = || {
             self.articles
                 .iter()
@@ -86,8 +101,14 @@ impl Project {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        link_errors(article, &exists, &all, &mut errors);
+        link_errors(article, &|slug| slugs.contains(slug), &all, &mut errors);
         errors
+    }
+
+    /// The slugs of the project's articles, for [`Project::reference_errors`]: made once by
+    /// a caller that checks many articles.
+    pub fn slugs(&self) -> Slugs {
+        Slugs::new(self.articles.iter().map(|a| a.slug.as_str()))
     }
 
     /// Loads `nashr.toml` and only the articles whose slugs are in `only` (an incremental
@@ -233,10 +254,10 @@ fn load_articles_with(
         }
     }
     if check_now {
-        let exists = |slug: &str| slugs.binary_search_by(|s| s.as_str().cmp(slug)).is_ok();
+        let set = Slugs::new(slugs.iter().map(String::as_str));
         let all = || slugs.join(", ");
         for a in &articles {
-            link_errors(a, &exists, &all, &mut errors);
+            link_errors(a, &|slug| set.contains(slug), &all, &mut errors);
         }
     }
     if errors.is_empty() {

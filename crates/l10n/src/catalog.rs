@@ -66,10 +66,20 @@ pub fn entries(source: &str) -> Vec<(String, String)> {
         Ok(r) => r,
         Err((r, _)) => r,
     };
+    entries_in(resource.body.iter())
+}
+
+/// [`entries`] of a catalog parsed already (by the renderer, which shares the parse with the
+/// build's check).
+pub fn entries_of(resource: &crate::FluentResource) -> Vec<(String, String)> {
+    entries_in(resource.entries())
+}
+
+fn entries_in<'s>(body: impl Iterator<Item = &'s Entry<&'s str>>) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for entry in resource.body {
+    for entry in body {
         if let Entry::Message(m) = entry
-            && let Some(pattern) = m.value
+            && let Some(pattern) = &m.value
         {
             out.push((m.id.name.to_string(), pattern_text(&pattern.elements)));
         }

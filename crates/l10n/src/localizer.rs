@@ -1,7 +1,10 @@
 //! Fluent resources for every locale: UI strings (`locales/<lang>/*.ftl`) and article segment
 //! catalogs (`locales/<lang>/articles/<slug>.ftl`), formatted through a fallback chain.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+// Fx: these maps are looked up for every article and segment; their keys are our own.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 

@@ -441,7 +441,7 @@ fn assign_ids(raw: &[Raw], previous: &[(String, String)]) -> Vec<String> {
     }
     // Pass 2: fresh ids for new segments, never reusing one that is or was in the catalog (an
     // old translation must not attach itself to new text).
-    let mut taken: std::collections::HashSet<String> = previous.iter().map(|(id, _)| id.clone()).collect();
+    let mut taken: rustc_hash::FxHashSet<String> = previous.iter().map(|(id, _)| id.clone()).collect();
     taken.extend(ids.iter().flatten().cloned());
     let mut section = "intro".to_string();
     for (i, r) in raw.iter().enumerate() {
@@ -468,7 +468,7 @@ fn assign_ids(raw: &[Raw], previous: &[(String, String)]) -> Vec<String> {
     ids.into_iter().map(Option::unwrap_or_default).collect()
 }
 
-fn unique(base: &str, taken: &std::collections::HashSet<String>, numbered: impl Fn(usize) -> String) -> String {
+fn unique(base: &str, taken: &rustc_hash::FxHashSet<String>, numbered: impl Fn(usize) -> String) -> String {
     if !taken.contains(base) && !Field::ALL.iter().any(|f| f.id() == base) {
         return base.to_string();
     }

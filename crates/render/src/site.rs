@@ -513,9 +513,12 @@ impl<'a> SiteRenderer<'a> {
                 format!("cannot read the file: {e}"),
             )]
         })?;
+        // Parsed once: for the segments' ids here, and as the check's reference.
+        let source_catalog =
+            source_catalog.map(|text| nashr_l10n::localizer::FtlFile::parse(self.project.shown(&path), text));
         let entries = source_catalog
-            .as_deref()
-            .map(nashr_l10n::catalog::entries)
+            .as_ref()
+            .map(|f| nashr_l10n::catalog::entries_of(&f.resource))
             .unwrap_or_default();
         // One parse of the body: for its segments, then for the source locale's page.
         let mut source_events = Some(nashr_l10n::segment::body_events(article.doc.body()));
@@ -533,7 +536,7 @@ impl<'a> SiteRenderer<'a> {
                 project: self.project,
                 article,
                 segments: &segs,
-                source_catalog: source_catalog.as_deref(),
+                source_catalog: source_catalog.as_ref(),
                 translation: &translation,
             };
             match check.check(&sources) {
