@@ -216,7 +216,7 @@ impl Localizer {
     }
 
     /// The catalog of article `slug` in `data`'s locale: the open one, or read now.
-    fn article_catalog(&self, data: &LocaleData, slug: &str) -> Option<Arc<ArticleCatalog>> {
+    pub(crate) fn article_catalog(&self, data: &LocaleData, slug: &str) -> Option<Arc<ArticleCatalog>> {
         if let Some(loaded) = read_lock(&data.articles.loaded).get(slug) {
             return loaded.clone();
         }
@@ -431,10 +431,23 @@ impl Localizer {
     /// the catalog lacks it or it has errors (then with a warning).
     pub fn segment(&self, locale: &str, slug: &str, id: &str) -> Option<String> {
         let data = self.locale(locale)?;
-        if self.stale_fallback.contains(locale) && self.is_stale_segment(locale, slug, id) {
+        self.segment_in(data, self.article_catalog(data, slug).as_deref(), slug, id)
+    }
+
+    /// [`Localizer::segment`] from `catalog`, the article's catalog in `data`'s locale, which
+    /// the caller looked up once for all of the article's segments (the lookup takes a lock
+    /// both rendering threads share).
+    pub(crate) fn segment_in(
+        &self,
+        data: &LocaleData,
+        catalog: Option<&ArticleCatalog>,
+        slug: &str,
+        id: &str,
+    ) -> Option<String> {
+        if self.stale_fallback.contains(&data.code) && self.is_stale_segment(&data.code, slug, id) {
             return None;
         }
-        let catalog = self.article_catalog(data, slug)?;
+        let catalog = catalog?;
         let pattern = catalog.bundle.get_message(id)?.value()?;
         let mut errs = Vec::new();
         let text = {

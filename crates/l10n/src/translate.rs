@@ -119,13 +119,16 @@ impl Localizer {
         }
 
         let mut fallback = Vec::new();
+        // The article's catalog in each locale of the chain, looked up once, not per segment.
+        let catalogs: Vec<_> = self
+            .chain(locale)
+            .take_while(|data| data.code != source_locale)
+            .map(|data| (data, self.article_catalog(data, &article.slug)))
+            .collect();
         let mut translated = |seg: &Segment| -> String {
             let mut shown = None;
-            for data in self.chain(locale) {
-                if data.code == source_locale {
-                    break;
-                }
-                if let Some(text) = self.segment(&data.code, &article.slug, &seg.id) {
+            for (data, catalog) in &catalogs {
+                if let Some(text) = self.segment_in(data, catalog.as_deref(), &article.slug, &seg.id) {
                     shown = Some((data.code.as_str(), one_line(&text)));
                     break;
                 }
