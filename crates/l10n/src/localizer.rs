@@ -2,15 +2,14 @@
 //! catalogs (`locales/<lang>/articles/<slug>.ftl`), formatted through a fallback chain.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-// Fx: these maps are looked up for every article and segment; their keys are our own.
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::{FluentArgs, FluentError, FluentResource};
 use nashr_content::{Error, Project, SourceError};
 use unic_langid::{CharacterDirection, LanguageIdentifier};
+// Fx: these maps are looked up for every article and segment; their keys are our own.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::format::{self, LocaleFormat};
 
