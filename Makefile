@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run build serve test lint fmt bench services stop-services clean help
+.PHONY: run build serve test lint fmt release bench services stop-services clean help
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,10 +30,14 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## nashr vs Hugo on generated sites (BENCH_N=1000 for the quick one), then newsletter sending: SQLite, and 1-3 workers on PostgreSQL (see BENCHMARKS.md)
+release: ## The binary to install: release build optimised with a profile of its own work, target/pgo/nashr (scripts/pgo-build.sh)
+	sh scripts/pgo-build.sh
+
+bench: ## nashr (make release's binary; the plain release build for comparison) vs Hugo on generated sites (BENCH_N=1000 for the quick one), then newsletter sending: SQLite, and 1-3 workers on PostgreSQL (see BENCHMARKS.md)
 	sh scripts/bench-tools.sh
+	sh scripts/pgo-build.sh
 	$(CARGO) build --release --quiet -p nashr
-	$(CARGO) bench -p nashr-tests --bench build
+	NASHR_BIN=target/pgo/nashr NASHR_PLAIN_BIN=target/release/nashr $(CARGO) bench -p nashr-tests --bench build
 	sh scripts/bench-newsletter.sh
 
 services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd, PostgreSQL, headless Chromium

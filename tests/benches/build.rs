@@ -4,11 +4,13 @@
 //! corpus generator (`nashr_tests::corpus`) writes N articles of about 900 words with full
 //! Persian translations, once as a nashr project and once as a Hugo site, under
 //! `target/bench-corpus/<N>/` (kept between runs; regenerated when missing). Both are built by
-//! their command-line programs, the release `nashr` binary and Debian's `hugo`, in the same
+//! their command-line programs, `nashr` (`NASHR_BIN`, else `target/release/nashr`; `make bench`
+//! passes `make release`'s profile-guided `target/pgo/nashr`) and Debian's `hugo`, in the same
 //! run, each measured by GNU time (wall time and peak resident memory):
 //!
 //! - a cold build into an empty output directory (nashr also without its incremental state),
-//!   the median of three runs, once with the output on disk and once in tmpfs;
+//!   the median of three runs, once with the output on disk and once in tmpfs (there, also the
+//!   plain release build of the same code, `NASHR_PLAIN_BIN`, when it is given);
 //! - a rebuild with nothing changed;
 //! - a rebuild after one Persian paragraph changed;
 //! - a rebuild after the article page template changed.
@@ -306,6 +308,13 @@ fn main() {
         "{} is missing: `cargo build --release -p nashr` first (make bench does)",
         nashr_bin.display()
     );
+    // `make bench` measures the binary `make release` makes (profile-guided, target/pgo/nashr)
+    // and, for comparison, the plain release build of the same code (NASHR_PLAIN_BIN).
+    let plain_bin = std::env::var_os("NASHR_PLAIN_BIN").map(PathBuf::from);
+    if let Some(plain) = &plain_bin {
+        assert!(plain.is_file(), "NASHR_PLAIN_BIN: {} is missing", plain.display());
+    }
+    println!("nashr: {}", nashr_bin.display());
     let hugo_bin = PathBuf::from("hugo");
     let hugo_version = Command::new("hugo")
         .arg("version")
@@ -360,11 +369,16 @@ fn main() {
             let (a_out, b_out) = (shm.join("nashr"), shm.join("hugo"));
             let a_arg = a_out.display().to_string();
             let b_arg = b_out.display().to_string();
-            let (mut runs_a, mut runs_b) = (Vec::new(), Vec::new());
+            let (mut runs_a, mut runs_b, mut runs_plain) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..COLD_RUNS {
                 rm(&a_out);
                 rm(&nashr.join(".nashr"));
                 runs_a.push(timed(&nashr_bin, &["build", "--root", ".", "--out", &a_arg], &nashr));
+                if let Some(plain) = &plain_bin {
+                    rm(&a_out);
+                    rm(&nashr.join(".nashr"));
+                    runs_plain.push(timed(plain, &["build", "--root", ".", "--out", &a_arg], &nashr));
+                }
                 rm(&b_out);
                 runs_b.push(timed(
                     &hugo_bin,
@@ -372,10 +386,20 @@ fn main() {
                     &hugo,
                 ));
             }
+            let hugo_median = median(runs_b);
+            if !runs_plain.is_empty() {
+                row_in(
+                    "cold build, output in RAM, without PGO",
+                    &median(runs_plain),
+                    &hugo_median,
+                    &a_out,
+                    &b_out,
+                );
+            }
             row_in(
                 "cold build, output in RAM",
                 &median(runs_a),
-                &median(runs_b),
+                &hugo_median,
                 &a_out,
                 &b_out,
             );

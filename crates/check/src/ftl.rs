@@ -176,8 +176,14 @@ pub fn offset_in(text: &str, slice: &str) -> usize {
 /// when these are equal. Used for fingerprints and for "identical to the source".
 pub fn canonical(entry: &Entry<'_>) -> String {
     let mut out = String::new();
+    canonical_into(entry, &mut out);
+    out
+}
+
+/// [`canonical`] written at the end of `out`: a check reuses one buffer for every entry.
+pub fn canonical_into(entry: &Entry<'_>, out: &mut String) {
     if let Some(value) = entry.value {
-        out.push_str(&pattern_string(value));
+        pattern_into(value, out);
     }
     let mut attrs: Vec<_> = entry.attributes.iter().collect();
     attrs.sort_by_key(|a| a.id.name);
@@ -185,24 +191,21 @@ pub fn canonical(entry: &Entry<'_>) -> String {
         out.push_str("\n.");
         out.push_str(a.id.name);
         out.push_str(" = ");
-        out.push_str(&pattern_string(&a.value));
+        pattern_into(&a.value, out);
     }
-    out
 }
 
-fn pattern_string(p: &ast::Pattern<&str>) -> String {
-    let mut s = String::new();
+fn pattern_into(p: &ast::Pattern<&str>, s: &mut String) {
     for el in &p.elements {
         match el {
             ast::PatternElement::TextElement { value } => s.push_str(value),
             ast::PatternElement::Placeable { expression } => {
                 s.push('{');
-                expression_string(expression, &mut s);
+                expression_string(expression, s);
                 s.push('}');
             }
         }
     }
-    s
 }
 
 fn expression_string(e: &ast::Expression<&str>, s: &mut String) {
@@ -215,7 +218,7 @@ fn expression_string(e: &ast::Expression<&str>, s: &mut String) {
                 s.push_str(if v.default { " *[" } else { " [" });
                 s.push_str(variant_key(&v.key));
                 s.push(']');
-                s.push_str(&pattern_string(&v.value));
+                pattern_into(&v.value, s);
             }
         }
     }

@@ -235,6 +235,8 @@ pub(crate) fn prepare(pair: &Pair, with_words: bool) -> Prepared {
     let line = |text: &str, offset: usize| nashr_content::diag::line_col(text, offset).0;
     let mut present = Vec::new();
     let c = &mut status.counts;
+    // The canonical forms of one entry at a time, in two buffers reused for every entry.
+    let (mut source, mut translation) = (String::new(), String::new());
     for r in &ref_entries {
         let (id, r_offset) = (&r.id, r.offset);
         let words = if with_words { ftl::words(r) } else { 0 };
@@ -249,7 +251,10 @@ pub(crate) fn prepare(pair: &Pair, with_words: bool) -> Prepared {
             }
             continue;
         };
-        let (source, translation) = (ftl::canonical(r), ftl::canonical(t));
+        source.clear();
+        translation.clear();
+        ftl::canonical_into(r, &mut source);
+        ftl::canonical_into(t, &mut translation);
         present.push(Present {
             id: id.clone(),
             words,

@@ -271,6 +271,9 @@ pub struct Article {
     pub assets: Vec<PathBuf>,
     /// Whole-file translations (`index.<lang>.md`), keyed by locale.
     pub translations: BTreeMap<String, Document>,
+    /// Size and time of the directory, then of every entry in it, as they were before the
+    /// files were read: what the incremental state records (no second listing after the build).
+    pub seen: (u64, u64, crate::fs::Listing),
 }
 
 impl Article {

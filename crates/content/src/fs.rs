@@ -117,6 +117,42 @@ pub fn walk_files_skipping(dir: &Path, skip: impl Fn(&Path) -> bool) -> std::io:
     Ok(out)
 }
 
+/// A file's size and modification time (nanoseconds since the epoch; 0 when unknown): what
+/// an incremental build compares to tell whether the file changed.
+pub fn size_time(meta: &std::fs::Metadata) -> (u64, u64) {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64);
+    (meta.len(), mtime)
+}
+
+/// The metadata of a directory entry, following a symbolic link as `fs::metadata` does.
+/// `DirEntry::metadata` asks relative to the open directory: cheaper than a path lookup.
+pub fn entry_meta(e: &std::fs::DirEntry) -> Option<std::fs::Metadata> {
+    if e.file_type().ok()?.is_symlink() {
+        std::fs::metadata(e.path()).ok()
+    } else {
+        e.metadata().ok()
+    }
+}
+
+/// One directory's entries as an incremental build records them: name, size and time, sorted
+/// by name (entries whose metadata cannot be read are left out).
+pub type Listing = Vec<(String, u64, u64)>;
+
+/// The entries of `dir` with their metadata (`None` for a broken symbolic link), sorted by
+/// name.
+pub fn list_dir(dir: &Path) -> std::io::Result<Vec<(String, Option<std::fs::Metadata>)>> {
+    let mut entries: Vec<(String, Option<std::fs::Metadata>)> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), entry_meta(&e)))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}
+
 /// `path` relative to `base`, with `/` separators (a URL path or a template name).
 pub fn relative_slash(path: &Path, base: &Path) -> String {
     path.strip_prefix(base)

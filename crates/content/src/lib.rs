@@ -300,7 +300,16 @@ fn load_article(
         .unwrap_or_default();
     let index = dir.join("index.md");
     let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
-    if !index.exists() {
+    // The directory before its entries, and both before any file is read: an edit made while
+    // this build runs shows as a change to the next one.
+    let dir_seen = std::fs::metadata(dir).map_or((0, 0), |m| crate::fs::size_time(&m));
+    let entries = crate::fs::list_dir(dir).map_err(|e| {
+        vec![SourceError::whole_file(
+            shown(dir),
+            format!("cannot read the directory: {e}"),
+        )]
+    })?;
+    if !entries.iter().any(|(name, meta)| name == "index.md" && meta.is_some()) {
         // A directory without index.md is not an article (it may hold shared images).
         return Ok(None);
     }
@@ -319,21 +328,8 @@ fn load_article(
 
     let mut assets = Vec::new();
     let mut translations = BTreeMap::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| {
-            vec![SourceError::whole_file(
-                shown(dir),
-                format!("cannot read the directory: {e}"),
-            )]
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    files.sort();
-    for file in files {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for (name, meta) in &entries {
+        let file = dir.join(name);
         if name == "index.md" || name.starts_with('.') {
             continue;
         }
@@ -358,7 +354,7 @@ fn load_article(
                 }
                 Err(mut e) => errors.append(&mut e),
             }
-        } else if file.is_file() {
+        } else if meta.as_ref().is_some_and(std::fs::Metadata::is_file) {
             assets.push(PathBuf::from(name));
         }
     }
@@ -373,6 +369,17 @@ fn load_article(
             doc,
             assets,
             translations,
+            seen: (
+                dir_seen.0,
+                dir_seen.1,
+                entries
+                    .iter()
+                    .filter_map(|(name, meta)| {
+                        let (size, time) = crate::fs::size_time(meta.as_ref()?);
+                        Some((name.clone(), size, time))
+                    })
+                    .collect(),
+            ),
         }))
     } else {
         Err(errors)

@@ -51,12 +51,13 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
+use nashr_content::fs::size_time;
 use nashr_content::{Config, Error, Project};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::site::{ArticleDone, ArticleView, Cards, SiteDone, SiteRenderer, fingerprint, kept_bodies};
+use crate::site::{ArticleDone, ArticleView, Cards, SiteDone, SiteRenderer, kept_bodies};
 use crate::{BuildOptions, BuildReport, DiskSink, Progress};
 
 /// Where `nashr build` keeps the state, relative to the project root. The cards and feed files
@@ -255,47 +256,25 @@ impl State {
     }
 }
 
-fn size_time(meta: &std::fs::Metadata) -> (u64, u64) {
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as u64);
-    (meta.len(), mtime)
-}
-
 fn stamp(root: &Path, path: &Path) -> Option<Stamp> {
     let (size, mtime) = size_time(&std::fs::metadata(path).ok()?);
     Some((nashr_content::fs::relative_slash(path, root), size, mtime))
 }
 
-/// The metadata of a directory entry, following a symbolic link as `fs::metadata` does.
-/// `DirEntry::metadata` asks relative to the open directory: cheaper than a path lookup.
-fn entry_meta(e: &std::fs::DirEntry) -> Option<std::fs::Metadata> {
-    if e.file_type().ok()?.is_symlink() {
-        std::fs::metadata(e.path()).ok()
-    } else {
-        e.metadata().ok()
-    }
-}
-
 /// The files of article directory `dir` (names, sizes, times; sorted), and whether it has an
 /// `index.md` (a directory without one is not an article).
 fn dir_stamps(dir: &Path) -> (bool, Vec<Stamp>) {
-    let mut has_index = false;
-    let mut stamps: Vec<Stamp> = std::fs::read_dir(dir)
+    let entries = nashr_content::fs::list_dir(dir).unwrap_or_default();
+    let has_index = entries
+        .iter()
+        .any(|(name, meta)| name == "index.md" && meta.as_ref().is_some_and(std::fs::Metadata::is_file));
+    let stamps = entries
         .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let meta = entry_meta(&e)?;
-            let name = e.file_name().to_string_lossy().into_owned();
-            has_index |= name == "index.md" && meta.is_file();
-            let (size, mtime) = size_time(&meta);
+        .filter_map(|(name, meta)| {
+            let (size, mtime) = size_time(meta.as_ref()?);
             Some((name, size, mtime))
         })
         .collect();
-    stamps.sort();
     (has_index, stamps)
 }
 
@@ -320,16 +299,13 @@ fn catalog_stamp(lang: &str, meta: Option<&std::fs::Metadata>) -> Stamp {
     (lang.to_string(), size, mtime)
 }
 
-/// The inputs of article `slug`: every file in its directory, then its catalog in every
-/// locale; and whether it has an `index.md`.
-fn article_stamps(root: &Path, config: &Config, dir: &Path, slug: &str) -> (bool, Vec<Stamp>) {
-    let (has_index, mut stamps) = dir_stamps(dir);
+/// The stamps of article `slug`'s catalog in every locale.
+fn catalog_stamps(root: &Path, config: &Config, slug: &str) -> impl Iterator<Item = Stamp> {
     let locales = root.join(&config.build.locales_dir);
-    for lang in &config.site.locales {
+    config.site.locales.iter().map(move |lang| {
         let path = locales.join(lang).join("articles").join(format!("{slug}.ftl"));
-        stamps.push(catalog_stamp(lang, std::fs::metadata(path).ok().as_ref()));
-    }
-    (has_index, stamps)
+        catalog_stamp(lang, std::fs::metadata(path).ok().as_ref())
+    })
 }
 
 /// Size and time of every article catalog of every locale, by locale and slug: one directory
@@ -351,7 +327,7 @@ fn all_catalogs(root: &Path, config: &Config) -> Vec<std::collections::HashMap<S
                 .filter_map(|e| {
                     let name = e.file_name().to_string_lossy().into_owned();
                     let slug = name.strip_suffix(".ftl")?.to_string();
-                    Some((slug, entry_meta(e)?))
+                    Some((slug, nashr_content::fs::entry_meta(e)?))
                 })
                 .collect()
         })
@@ -609,7 +585,7 @@ impl crate::site::Prior for Earlier<'_> {
                 self.state
                     .articles
                     .get(slug)
-                    .is_none_or(|a| !a.live || a.card != fingerprint(&d.views))
+                    .is_none_or(|a| !a.live || a.card != d.card_fingerprint())
             })
     }
 
@@ -741,7 +717,7 @@ pub fn build_changed(
         state
             .articles
             .get(slug)
-            .is_none_or(|a| !a.live || a.card != fingerprint(&d.views))
+            .is_none_or(|a| !a.live || a.card != d.card_fingerprint())
     });
     let mut new_state = record(project, &renderer, options, &done, Some((state, removed)))?;
     let articles = new_state.live_count();
@@ -884,12 +860,13 @@ pub(crate) fn record(
         .articles
         .par_iter()
         .map(|article| {
-            // The directory before its files: a file added after this shows as a change.
-            let dir = std::fs::metadata(&article.dir).map_or((0, 0), |m| size_time(&m));
-            let dir = racy((String::new(), dir.0, dir.1));
-            let stamps = article_stamps(root, config, &article.dir, &article.slug)
-                .1
-                .into_iter()
+            // The directory and its files as loading saw them, before it read them.
+            let (dir_size, dir_time, files) = &article.seen;
+            let dir = racy((String::new(), *dir_size, *dir_time));
+            let stamps = files
+                .iter()
+                .cloned()
+                .chain(catalog_stamps(root, config, &article.slug))
                 .map(racy)
                 .collect();
             let live = article.is_live(options.render.now);
@@ -901,7 +878,7 @@ pub(crate) fn record(
                 .into_iter()
                 .collect();
             let (card, outputs) = match done.articles.get(&article.slug) {
-                Some(d) => (fingerprint(&d.views), d.outputs.clone()),
+                Some(d) => (d.card_fingerprint(), d.outputs.clone()),
                 None => Default::default(),
             };
             let a = ArticleState {

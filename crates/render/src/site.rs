@@ -183,6 +183,13 @@ pub(crate) struct ArticleDone {
 }
 
 impl ArticleDone {
+    /// The fingerprint of its cards in every locale (what listings show of it), from the
+    /// fingerprints made when they were rendered rather than by hashing them again.
+    pub(crate) fn card_fingerprint(&self) -> u64 {
+        let per_locale: Vec<(&String, u64)> = self.cards.iter().map(|(lang, (_, fp))| (lang, *fp)).collect();
+        fingerprint(&per_locale)
+    }
+
     /// The card of `lang` with its body, when the body was kept.
     pub(crate) fn full_view(&self, lang: &str) -> Option<ArticleView> {
         let body = self.bodies.get(lang)?;
