@@ -299,8 +299,8 @@ fn lang_of(state: &State) -> Result<Value, minijinja::Error> {
 
 /// Formatted texts by what they were formatted from, one map per rendering thread: a map
 /// shared behind a lock made both cores write its reader count on every `t()` (300,000 calls
-/// in a 10,000-article build). Bounded (a few MB at most): a newsletter worker formats
-/// per-subscriber arguments for days.
+/// in a 10,000-article build). Bounded (50,000 entries, a few MB, per thread): a newsletter
+/// worker formats per-subscriber arguments for days.
 #[derive(Default)]
 struct Memo(thread_local::ThreadLocal<std::cell::RefCell<rustc_hash::FxHashMap<String, Value>>>);
 
