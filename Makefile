@@ -37,7 +37,7 @@ bench: ## nashr (make release's binary; the plain release build for comparison) 
 	sh scripts/bench-tools.sh
 	sh scripts/pgo-build.sh
 	$(CARGO) build --release --quiet -p nashr
-	NASHR_BIN=target/pgo/nashr NASHR_PLAIN_BIN=target/release/nashr $(CARGO) bench -p nashr-tests --bench build
+	NASHR_BIN=$(CURDIR)/target/pgo/nashr NASHR_PLAIN_BIN=$(CURDIR)/target/release/nashr $(CARGO) bench -p nashr-tests --bench build
 	sh scripts/bench-newsletter.sh
 
 services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd, PostgreSQL, headless Chromium

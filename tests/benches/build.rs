@@ -300,17 +300,18 @@ fn main() {
     if sizes.is_empty() {
         sizes = vec![1000, 10000];
     }
+    // Relative paths are the repository's: `cargo bench` runs this in the package directory.
     let nashr_bin = std::env::var_os("NASHR_BIN")
-        .map(PathBuf::from)
+        .map(|p| repo.join(p))
         .unwrap_or_else(|| repo.join("target/release/nashr"));
     assert!(
         nashr_bin.is_file(),
-        "{} is missing: `cargo build --release -p nashr` first (make bench does)",
+        "{} is missing: `cargo build --release -p nashr` or `make release` first (make bench does both)",
         nashr_bin.display()
     );
     // `make bench` measures the binary `make release` makes (profile-guided, target/pgo/nashr)
     // and, for comparison, the plain release build of the same code (NASHR_PLAIN_BIN).
-    let plain_bin = std::env::var_os("NASHR_PLAIN_BIN").map(PathBuf::from);
+    let plain_bin = std::env::var_os("NASHR_PLAIN_BIN").map(|p| repo.join(p));
     if let Some(plain) = &plain_bin {
         assert!(plain.is_file(), "NASHR_PLAIN_BIN: {} is missing", plain.display());
     }
