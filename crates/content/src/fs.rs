@@ -153,6 +153,17 @@ pub fn list_dir(dir: &Path) -> std::io::Result<Vec<(String, Option<std::fs::Meta
     Ok(entries)
 }
 
+/// The [`Listing`] of what [`list_dir`] returned.
+pub fn listing(entries: &[(String, Option<std::fs::Metadata>)]) -> Listing {
+    entries
+        .iter()
+        .filter_map(|(name, meta)| {
+            let (size, time) = size_time(meta.as_ref()?);
+            Some((name.clone(), size, time))
+        })
+        .collect()
+}
+
 /// `path` relative to `base`, with `/` separators (a URL path or a template name).
 pub fn relative_slash(path: &Path, base: &Path) -> String {
     path.strip_prefix(base)

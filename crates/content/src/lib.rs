@@ -369,17 +369,7 @@ fn load_article(
             doc,
             assets,
             translations,
-            seen: (
-                dir_seen.0,
-                dir_seen.1,
-                entries
-                    .iter()
-                    .filter_map(|(name, meta)| {
-                        let (size, time) = crate::fs::size_time(meta.as_ref()?);
-                        Some((name.clone(), size, time))
-                    })
-                    .collect(),
-            ),
+            seen: (dir_seen.0, dir_seen.1, crate::fs::listing(&entries)),
         }))
     } else {
         Err(errors)

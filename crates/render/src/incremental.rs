@@ -268,14 +268,7 @@ fn dir_stamps(dir: &Path) -> (bool, Vec<Stamp>) {
     let has_index = entries
         .iter()
         .any(|(name, meta)| name == "index.md" && meta.as_ref().is_some_and(std::fs::Metadata::is_file));
-    let stamps = entries
-        .into_iter()
-        .filter_map(|(name, meta)| {
-            let (size, mtime) = size_time(meta.as_ref()?);
-            Some((name, size, mtime))
-        })
-        .collect();
-    (has_index, stamps)
+    (has_index, nashr_content::fs::listing(&entries))
 }
 
 /// [`dir_stamps`] when the directory still has the files of `known` (its time did not change):
