@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds target/pgo/nashr: the release binary, optimised with a profile of its own work
 # (profile-guided optimisation, as rustc, Firefox and Chromium are built). `make release` and
-# `make bench` use it; BENCHMARKS.md ("Ninth pass") measures what it gains.
+# `make bench` use it; `make bench` measures it beside the plain release build (BENCHMARKS.md).
 #
 #   1. an instrumented release build counts which branches and calls the build takes;
 #   2. it builds a generated project of 1,000 articles per language (cold, nothing changed,

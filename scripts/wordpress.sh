@@ -13,8 +13,8 @@
 # $STATE/site-<name>.env for the tests (readable by root only).
 #
 # What it uses: Debian's wordpress package (extracted, not installed: no apache2), php-cli,
-# php-mysql, and the MariaDB server the machine runs (started if it is not). See
-# ../../shared/notes/wordpress-test-server.md for the pitfalls this script avoids.
+# php-mysql, and the MariaDB server the machine runs (started if it is not). The comments
+# below say which pitfall each step avoids.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
