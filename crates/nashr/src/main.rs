@@ -7,10 +7,10 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> std::process::ExitCode {
     // A build frees and allocates a few hundred megabytes over and over. Given back after a
-    // second (the default), each page comes back zeroed by the kernel on its next use: 8% of
-    // a 10,000-article build's samples were `clear_page`. nashr is short-lived or, as a
-    // newsletter worker, steady in size, so memory is kept until exit (measured: -9% wall
-    // time, the same peak). An explicit MIMALLOC_PURGE_DELAY still wins.
+    // second (the default), each page comes back zeroed by the kernel on its next use, and the
+    // build spends its time in `clear_page`. nashr is short-lived or, as a newsletter worker,
+    // steady in size, so memory is kept until exit: faster, with the same peak. An explicit
+    // MIMALLOC_PURGE_DELAY still wins.
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets an option mimalloc reads atomically; no pointers are involved.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
@@ -23,10 +23,9 @@ fn main() -> std::process::ExitCode {
 
 /// No transparent huge pages for this process. mimalloc asks for them (`MADV_HUGEPAGE`) for
 /// the arenas it maps, and the kernel zeroes each 2 MB page whole on first touch, often more
-/// than it will hold: a 10,000-article build peaked 32 MB higher with them and was no faster
-/// (alternating runs, BENCHMARKS.md). mimalloc's own option is read when it maps its first
-/// arena, before `main`; this flag applies to every later fault. `MIMALLOC_ALLOW_THP=1`
-/// keeps them.
+/// than it will hold: a large build peaks higher with them and is no faster. mimalloc's own
+/// option is read when it maps its first arena, before `main`; this flag applies to every
+/// later fault. `MIMALLOC_ALLOW_THP=1` keeps them.
 fn disable_huge_pages() {
     // SAFETY: `prctl` with integer arguments only; failure (an old kernel) changes nothing.
     #[cfg(target_os = "linux")]
