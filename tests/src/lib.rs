@@ -2,8 +2,8 @@
 //! in-process, and a snapshot of an output directory's files and modification times.
 //!
 //! File times are set, never waited for. An incremental build records the size and time of
-//! each input, except for a file modified within a clock tick of the build's start (100 ms),
-//! which it records without its time so the next build looks at it again
+//! each input, except for a file modified since 100 ms before the build started, which it
+//! records without its time so that the next build looks at it again
 //! (`nashr_render::incremental`). So the inputs of a new project carry a time long past
 //! ([`backdate`]), and the next build takes exactly the files a test edits as changed; and
 //! [`snapshot`] sets the time of the outputs it records long past too, so a file written
@@ -135,8 +135,8 @@ pub fn copy_recursive(from: &Path, to: &Path) {
     }
 }
 
-/// A time long before any test ran (2017-07-14): far outside the clock tick around a build's
-/// start in which an incremental build does not trust a file's time.
+/// A time long before any test ran (2017-07-14): far from the 100 ms before a build's start
+/// in which an incremental build does not trust a file's time.
 pub fn long_ago() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_500_000_000)
 }

@@ -265,7 +265,7 @@ fn edits_reach_open_pages_errors_show_in_the_page_and_fixing_clears_them() {
     assert_eq!(e["overlay"], "");
     let page = server.get(FA_PAGE);
     assert!(page.body.contains(NEW_TEXT), "the new text, ZWNJ included");
-    // How fast is for the bench (`make bench` prints it), not a threshold here.
+    // The bench measures how fast (`make bench` prints it): no threshold here.
     eprintln!("edit -> reload event: {latency:?}");
     let v1 = e["site_version"].as_u64().unwrap();
 
