@@ -400,14 +400,7 @@ fn a_second_edit_in_the_same_clock_tick_is_not_missed() {
     // clock tick, the first one just before a build. A time ahead of the build's is "just
     // now" to it.
     let tick = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-    let set_time = || {
-        std::fs::File::options()
-            .write(true)
-            .open(&catalog)
-            .unwrap()
-            .set_modified(tick)
-            .unwrap()
-    };
+    let set_time = || nashr_tests::set_modified(&catalog, tick);
     edit_intro(root, "article-00030", "نسخه الف");
     set_time();
     nashr_at(root, &["build"]);
