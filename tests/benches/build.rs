@@ -22,11 +22,17 @@
 //! Then the two outputs are checked to be equivalent in substance: every article page exists
 //! in both languages in both sites with the same article text, and so do the index pages, tag
 //! pages, feeds and sitemaps. The table is printed with the machine's load.
+//!
+//! Last, `nashr serve` on a copy of the sample project: the time from saving a Persian catalog
+//! to the reload event the open pages get, for five edits (a number here, not a threshold in
+//! the serve test).
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use nashr_tests::corpus;
 
@@ -289,6 +295,75 @@ fn written(run: &Run) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
+/// The `site_version` of the next `state` event on a `/_nashr/events` stream.
+fn next_site_version(events: &mut BufReader<TcpStream>) -> u64 {
+    let mut event = String::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = events
+            .read_line(&mut line)
+            .expect("an event from nashr serve within 30 s");
+        assert!(n > 0, "nashr serve closed the event stream");
+        let l = line.trim_end();
+        if let Some(e) = l.strip_prefix("event: ") {
+            event = e.to_string();
+        } else if let Some(data) = l.strip_prefix("data: ")
+            && event == "state"
+        {
+            let state: serde_json::Value = serde_json::from_str(data).expect("event JSON");
+            return state["site_version"].as_u64().expect("site_version");
+        }
+    }
+}
+
+/// `nashr serve --port 0` on a copy of the sample project: for each of `edits` edits of a
+/// Persian catalog, the seconds from the save to the reload event.
+fn serve_latencies(nashr_bin: &Path, edits: usize) -> Vec<f64> {
+    const FA_FILE: &str = "locales/fa/articles/physiotherapy-vs-massage.ftl";
+    let sample = nashr_tests::Sample::new();
+    let mut child = Command::new(nashr_bin)
+        .args(["serve", "--port", "0", "--root"])
+        .arg(sample.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nashr serve");
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut url)
+        .expect("the address of nashr serve");
+    let addr = url
+        .trim()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut stream = TcpStream::connect(&addr).expect("connect to nashr serve");
+    stream
+        .write_all(format!("GET /_nashr/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .expect("ask for the events");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let mut events = BufReader::new(stream);
+    let mut version = next_site_version(&mut events);
+    let mut secs = Vec::with_capacity(edits);
+    for round in 0..edits {
+        let line = sample.line_starting(FA_FILE, "what-is-physiotherapy = ");
+        let saved = Instant::now();
+        sample.replace(FA_FILE, &line, &format!("{line} {round}"));
+        loop {
+            let v = next_site_version(&mut events);
+            if v > version {
+                version = v;
+                break;
+            }
+        }
+        secs.push(saved.elapsed().as_secs_f64());
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    secs
+}
+
 fn main() {
     let repo = nashr_tests::repo_root();
     let mut sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
@@ -455,6 +530,17 @@ fn main() {
         let b = timed(&hugo_bin, &hugo_args, &hugo);
         row("article template", &a, &b);
     }
+    let mut serve = serve_latencies(&nashr_bin, 5);
+    let every = serve
+        .iter()
+        .map(|s| format!("{:.0}", s * 1000.0))
+        .collect::<Vec<_>>()
+        .join(", ");
+    serve.sort_by(f64::total_cmp);
+    notes.push(format!(
+        "nashr serve, sample project: a saved Persian catalog to the reload event: median {:.0} ms (every edit: {every} ms)",
+        serve[serve.len() / 2] * 1000.0
+    ));
     println!();
     println!("load average at end: {}", load());
     for note in notes {

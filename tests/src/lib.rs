@@ -1,10 +1,18 @@
 //! Helpers for the end-to-end tests: a private copy of the sample project, the CLI run
 //! in-process, and a snapshot of an output directory's files and modification times.
+//!
+//! File times are set, never waited for. An incremental build records the size and time of
+//! each input, except for a file modified since 100 ms before the build started, which it
+//! records without its time so that the next build looks at it again
+//! (`nashr_render::incremental`). So the inputs of a new project carry a time long past
+//! ([`backdate`]), and the next build takes exactly the files a test edits as changed; and
+//! [`snapshot`] sets the time of the outputs it records long past too, so a file written
+//! afterwards shows in [`changed`] even within the same clock tick.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 pub mod browser;
 pub mod corpus;
@@ -25,12 +33,15 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// Its files and directories carry the time [`long_ago`], as a project edited long before
+    /// its first build.
     pub fn new() -> Sample {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = repo_root();
         for item in ["nashr.toml", "content", "locales", "templates", "static"] {
             copy_recursive(&root.join(item), &dir.path().join(item));
         }
+        backdate(dir.path());
         Sample { dir }
     }
 
@@ -124,7 +135,38 @@ pub fn copy_recursive(from: &Path, to: &Path) {
     }
 }
 
-/// Every file under `dir` (relative path with `/`) with its modification time.
+/// A time long before any test ran (2017-07-14): far from the 100 ms before a build's start
+/// in which an incremental build does not trust a file's time.
+pub fn long_ago() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_500_000_000)
+}
+
+/// Sets the modification time of `path` (a file or a directory).
+pub fn set_modified(path: &Path, time: SystemTime) {
+    std::fs::File::open(path)
+        .and_then(|f| f.set_modified(time))
+        .unwrap_or_else(|e| panic!("set the time of {}: {e}", path.display()));
+}
+
+/// Gives every file and directory under `dir`, `dir` included, the time [`long_ago`]: the
+/// next build then records each with its time, and takes a file a test edits afterwards (at
+/// the clock's time) as changed, and only that one.
+pub fn backdate(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            backdate(&path);
+        } else {
+            set_modified(&path, long_ago());
+        }
+    }
+    // After its entries: setting their times does not change the directory's.
+    set_modified(dir, long_ago());
+}
+
+/// Every file under `dir` (relative path with `/`) with its modification time; then each
+/// file's time is set to [`long_ago`], so that [`changed`] sees any file written afterwards,
+/// even within the same clock tick, and no test waits for the clock to move on.
 pub fn snapshot(dir: &Path) -> BTreeMap<String, SystemTime> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -140,17 +182,19 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, SystemTime> {
                     .to_string_lossy()
                     .replace('\\', "/");
                 out.insert(rel, std::fs::metadata(&path).and_then(|m| m.modified()).expect("mtime"));
+                set_modified(&path, long_ago());
             }
         }
     }
     out
 }
 
-/// Files whose modification time differs between two snapshots, or that appeared.
+/// Files written between two snapshots: the ones that appeared, and the ones whose time is no
+/// longer the [`long_ago`] that the first snapshot gave them.
 pub fn changed(before: &BTreeMap<String, SystemTime>, after: &BTreeMap<String, SystemTime>) -> Vec<String> {
     after
         .iter()
-        .filter(|(k, v)| before.get(*k) != Some(v))
+        .filter(|(k, v)| !before.contains_key(*k) || **v != long_ago())
         .map(|(k, _)| k.clone())
         .collect()
 }

@@ -14,7 +14,6 @@ fn second_build_rewrites_nothing() {
     build(&sample);
     let before = snapshot(&sample.public());
     assert!(before.len() > 30);
-    std::thread::sleep(std::time::Duration::from_millis(20));
     let run = sample.nashr(&["build"]);
     assert_eq!(run.code, 0);
     assert!(run.output.contains(" 0 files written"), "{}", run.output);
@@ -26,7 +25,6 @@ fn one_translation_changes_only_the_pages_that_show_it() {
     let sample = Sample::new();
     build(&sample);
     let before = snapshot(&sample.public());
-    std::thread::sleep(std::time::Duration::from_millis(20));
     // A body paragraph: shown on the article page and, as full content, in the feed.
     let catalog = "locales/fa/articles/acupuncture.ftl";
     let line = sample.line_starting(catalog, "intro-p1 = ");
@@ -40,7 +38,6 @@ fn one_translation_changes_only_the_pages_that_show_it() {
 
     // A title is also on the index, topic pages and the feed, but only in Persian.
     let before = snapshot(&sample.public());
-    std::thread::sleep(std::time::Duration::from_millis(20));
     let line = sample.line_starting(catalog, "title = ");
     sample.replace(catalog, &line, &format!("{line}!"));
     build(&sample);
@@ -103,9 +100,9 @@ fn corpus(n: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     nashr_tests::corpus::write_nashr(dir.path(), &nashr_tests::repo_root(), n).unwrap();
     // Files modified within 100 ms of a build are recorded without their times and looked
-    // at again by the next build (the racy-clean rule): let the corpus age past that, so the
-    // tests see exactly what one edit makes the next build render.
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    // at again by the next build (the racy-clean rule): the corpus is dated long before, so
+    // the tests see exactly what one edit makes the next build render.
+    nashr_tests::backdate(dir.path());
     dir
 }
 
@@ -144,7 +141,6 @@ fn one_persian_paragraph_rerenders_one_page_and_equals_a_full_build() {
     let root = dir.path();
     nashr_at(root, &["build"]);
     let before = snapshot(&root.join("public"));
-    std::thread::sleep(std::time::Duration::from_millis(20));
     // Article 45 is not among the 20 newest, so not in the feed: only its page shows it. Nor
     // among the 40 newest, whose bodies the feed file keeps.
     let catalog = root.join("locales/fa/articles/article-00045.ftl");
@@ -235,7 +231,6 @@ fn a_feed_article_paragraph_rerenders_its_pages_and_its_feed() {
     nashr_at(root, &["build"]);
     let before = snapshot(&root.join("public"));
     let saved = state_files(root);
-    std::thread::sleep(std::time::Duration::from_millis(20));
     // Article 3 is among the 20 newest: the Persian feed carries its body.
     edit_intro(root, "article-00003", "بند تازه برای خبرنامه");
     let run = nashr_at(root, &["build"]);
@@ -256,7 +251,6 @@ fn a_feed_article_paragraph_rerenders_its_pages_and_its_feed() {
     assert_same_as_full_build(root);
 
     // The next edit of another feed article takes the first one's body from the feed file.
-    std::thread::sleep(std::time::Duration::from_millis(20));
     edit_intro(root, "article-00005", "بند دیگر");
     nashr_at(root, &["build"]);
     let feed = std::fs::read_to_string(root.join("public/fa/atom.xml")).unwrap();
@@ -271,7 +265,6 @@ fn a_changed_card_rerenders_the_listings_that_show_it() {
     nashr_at(root, &["build"]);
     let before = snapshot(&root.join("public"));
     let saved = state_files(root);
-    std::thread::sleep(std::time::Duration::from_millis(20));
     let catalog = root.join("locales/fa/articles/article-00030.ftl");
     let text = std::fs::read_to_string(&catalog).unwrap();
     let line = text.lines().find(|l| l.starts_with("title = ")).unwrap().to_string();
@@ -298,7 +291,6 @@ fn a_changed_card_rerenders_the_listings_that_show_it() {
     assert_same_as_full_build(root);
 
     // The rewritten cards file is what the next build's listings start from.
-    std::thread::sleep(std::time::Duration::from_millis(20));
     let text = std::fs::read_to_string(&catalog).unwrap();
     let line = text.lines().find(|l| l.starts_with("summary = ")).unwrap().to_string();
     std::fs::write(&catalog, text.replacen(&line, &format!("{line} دوباره"), 1)).unwrap();
@@ -321,9 +313,8 @@ fn unpublishing_the_newest_articles_refills_the_feeds() {
         }
     }
     // Older than the racy window of the build's start, as `corpus` leaves its files.
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    nashr_tests::backdate(root);
     nashr_at(root, &["build"]);
-    std::thread::sleep(std::time::Duration::from_millis(20));
     for i in 0..25 {
         let index = root.join(format!("content/article-{i:05}/index.md"));
         let text = std::fs::read_to_string(&index).unwrap();
@@ -345,7 +336,6 @@ fn unpublishing_the_newest_articles_refills_the_feeds() {
     assert_same_as_full_build(root);
 
     // Published again: back to the first feeds.
-    std::thread::sleep(std::time::Duration::from_millis(20));
     for i in 0..25 {
         let index = root.join(format!("content/article-{i:05}/index.md"));
         let text = std::fs::read_to_string(&index).unwrap();
@@ -410,14 +400,7 @@ fn a_second_edit_in_the_same_clock_tick_is_not_missed() {
     // clock tick, the first one just before a build. A time ahead of the build's is "just
     // now" to it.
     let tick = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-    let set_time = || {
-        std::fs::File::options()
-            .write(true)
-            .open(&catalog)
-            .unwrap()
-            .set_modified(tick)
-            .unwrap()
-    };
+    let set_time = || nashr_tests::set_modified(&catalog, tick);
     edit_intro(root, "article-00030", "نسخه الف");
     set_time();
     nashr_at(root, &["build"]);
@@ -437,13 +420,15 @@ fn an_edit_saved_while_a_build_runs_is_seen_by_the_next_build() {
     let dir = corpus(40);
     let root = dir.path();
     nashr_at(root, &["build"]);
-    // A build starts; the translator saves a file after it began, so the build may have read
-    // the file before the save. The save is older than the racy window when the build writes
-    // its state: only the build's start tells that it may not have been seen.
-    let started = std::time::SystemTime::now();
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    // A build starts; the translator saves a file a second after it began, so the build may
+    // have read the file before the save. The times are set, on the corpus's clock (dated
+    // `long_ago`): the save is long older than the racy window when the build writes its
+    // state, so only the build's start tells that it may not have been seen.
+    let hour = std::time::Duration::from_secs(3600);
+    let started = nashr_tests::long_ago() + hour;
     edit_intro(root, "article-00030", "ذخیره در میانه‌ی ساخت");
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    let catalog = root.join("locales/fa/articles/article-00030.ftl");
+    nashr_tests::set_modified(&catalog, started + std::time::Duration::from_secs(1));
     let project = nashr_content::Project::load(root).unwrap();
     let l10n = std::sync::Arc::new(nashr_l10n::Localizer::load(&project).unwrap());
     let options = nashr_render::BuildOptions {
@@ -468,12 +453,10 @@ fn an_edit_saved_while_a_build_runs_is_seen_by_the_next_build() {
 
 #[test]
 fn a_static_file_change_copies_it_and_renders_nothing() {
+    // `Sample::new` dates the inputs long before the build: none is looked at again.
     let sample = Sample::new();
-    // Inputs copied just now would be looked at again (racy clean): let them age.
-    std::thread::sleep(std::time::Duration::from_millis(150));
     build(&sample);
     let before = snapshot(&sample.public());
-    std::thread::sleep(std::time::Duration::from_millis(20));
     sample.append("static/robots.txt", "# edited\n");
     let run = sample.nashr(&["build"]);
     assert_eq!(run.code, 0, "{}", run.output);
@@ -488,7 +471,6 @@ fn a_listing_template_change_rerenders_the_pages_using_it() {
     let sample = Sample::new();
     build(&sample);
     let before = snapshot(&sample.public());
-    std::thread::sleep(std::time::Duration::from_millis(20));
     sample.replace("templates/tag.html", "<h1>", "<h1 class=\"topic\">");
     let run = sample.nashr(&["build"]);
     assert_eq!(run.code, 0, "{}", run.output);
@@ -519,7 +501,6 @@ fn the_article_template_or_the_configuration_rerenders_everything() {
     let sample = Sample::new();
     build(&sample);
     let before = snapshot(&sample.public());
-    std::thread::sleep(std::time::Duration::from_millis(20));
     sample.replace(
         "templates/article.html",
         "<article class=\"article\">",
@@ -540,7 +521,6 @@ fn the_article_template_or_the_configuration_rerenders_everything() {
         "{changed_pages:?}"
     );
 
-    std::thread::sleep(std::time::Duration::from_millis(20));
     sample.replace(
         "nashr.toml",
         "https://downtownphysio.example/",

@@ -118,7 +118,6 @@ fn a_build_finds_what_status_finds_and_leaves_the_same_lock() {
         "skip-to-content = Skip to main content",
         "skip-to-content = Skip to the article",
     );
-    std::thread::sleep(std::time::Duration::from_millis(150));
     for args in [&["build"][..], &["build", "--full"]] {
         let build = sample.nashr(args);
         assert_eq!(build.code, 0, "{}", build.output);
@@ -181,7 +180,6 @@ fn a_build_warns_when_source_catalogs_are_out_of_date() {
         "trained in this field who",
         "trained in this field at university who",
     );
-    std::thread::sleep(std::time::Duration::from_millis(150));
     // The incremental build (only that article) and the full one.
     for args in [&["build"][..], &["build", "--full"]] {
         let edited = sample.nashr(args);

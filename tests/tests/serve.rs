@@ -265,8 +265,8 @@ fn edits_reach_open_pages_errors_show_in_the_page_and_fixing_clears_them() {
     assert_eq!(e["overlay"], "");
     let page = server.get(FA_PAGE);
     assert!(page.body.contains(NEW_TEXT), "the new text, ZWNJ included");
+    // The bench measures how fast (`make bench` prints it): no threshold here.
     eprintln!("edit -> reload event: {latency:?}");
-    assert!(latency < Duration::from_secs(5), "{latency:?}");
     let v1 = e["site_version"].as_u64().unwrap();
 
     // A syntax error: the last good page stays, with the overlay; the server keeps running.
@@ -747,5 +747,4 @@ async fn translator_loop_in_headless_chromium() {
         artifacts_dir().display(),
         started.elapsed()
     );
-    assert!(started.elapsed() < Duration::from_secs(60));
 }
