@@ -9,6 +9,7 @@ use std::time::SystemTime;
 pub mod browser;
 pub mod corpus;
 pub mod smtp;
+pub mod store_db;
 pub mod wordpress;
 
 /// The repository root, which is the sample project.
