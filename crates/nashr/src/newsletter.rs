@@ -72,8 +72,14 @@ pub(crate) enum SubscribersCommand {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct TransportArgs {
     /// `file` or `smtp` (default: [newsletter] transport).
-    #[arg(long, value_parser = ["file", "smtp"])]
-    transport: Option<String>,
+    #[arg(long, value_enum)]
+    transport: Option<TransportChoice>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum TransportChoice {
+    File,
+    Smtp,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,9 +124,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 
 impl TransportArgs {
     fn kind(&self) -> Option<TransportKind> {
-        self.transport.as_deref().map(|t| match t {
-            "smtp" => TransportKind::Smtp,
-            _ => TransportKind::File,
+        self.transport.map(|t| match t {
+            TransportChoice::File => TransportKind::File,
+            TransportChoice::Smtp => TransportKind::Smtp,
         })
     }
 }

@@ -255,14 +255,14 @@ impl Sender {
         Ok(report)
     }
 
-    /// A permanent failure of a claimed row; `bounced` when the server refused the address.
-    fn failure<'a>(&'a self, c: &'a Claimed, error: &'a str, bounced: bool) -> FailedDelivery<'a> {
+    /// A permanent failure of a claimed row, the address kept subscribed.
+    fn failure<'a>(&'a self, c: &'a Claimed, error: &'a str) -> FailedDelivery<'a> {
         FailedDelivery {
             issue: &c.issue,
             email: &c.email,
             owner: &self.owner,
             error,
-            bounced,
+            bounced: false,
         }
     }
 
@@ -301,15 +301,20 @@ impl Sender {
                 let e = format!("gave up after {} attempts: {e}", c.attempts);
                 self.health.failed.fetch_add(1, Ordering::Relaxed);
                 report.failed.push((c.email.clone(), e.clone()));
-                self.store
-                    .delivery_failed(&self.failure(c, &e, false), t, &now_text())
-                    .await
+                self.store.delivery_failed(&self.failure(c, &e), t, &now_text()).await
             }
             Outcome::Permanent(e) => {
                 self.health.failed.fetch_add(1, Ordering::Relaxed);
                 report.failed.push((c.email.clone(), e.clone()));
                 self.store
-                    .delivery_failed(&self.failure(c, &e, true), t, &now_text())
+                    .delivery_failed(
+                        &FailedDelivery {
+                            bounced: true,
+                            ..self.failure(c, &e)
+                        },
+                        t,
+                        &now_text(),
+                    )
                     .await
             }
         };
