@@ -158,7 +158,11 @@ pub(crate) fn newsletter(root: &Path, cmd: &NewsletterCommand, ui: &mut Ui<'_>) 
             schedule(
                 &project,
                 Schedule::resolve(&project, issue, at, tz.as_deref(), fold),
-                *dry_run,
+                if *dry_run {
+                    Scheduling::DryRun
+                } else {
+                    Scheduling::Record
+                },
                 ui,
             )
         }
@@ -243,10 +247,17 @@ fn print_send_summary(issue: &str, counts: &DeliveryCounts, ui: &mut Ui<'_>) {
     }
 }
 
+/// Whether `newsletter schedule` records the send or only shows when it would happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheduling {
+    DryRun,
+    Record,
+}
+
 fn schedule(
     project: &Project,
     resolved: Result<Schedule, ScheduleError>,
-    dry_run: bool,
+    mode: Scheduling,
     ui: &mut Ui<'_>,
 ) -> Result<u8, Error> {
     let plan = match resolved {
@@ -263,7 +274,7 @@ fn schedule(
             "{shown} is in the past: the worker will send it as soon as it runs"
         ));
     }
-    if dry_run {
+    if mode == Scheduling::DryRun {
         ui.print(format!("would send {} at {shown}\n", plan.issue));
         return Ok(0);
     }

@@ -42,7 +42,10 @@ pub(crate) fn command(root: &std::path::Path, cmd: &StoreCommand, ui: &mut Ui<'_
         let store = Store::connect_unmigrated(&location).await.map_err(store_err)?;
         let code = match cmd {
             StoreCommand::Migrate => migrate(&store, ui).await,
-            StoreCommand::Status { json } => status(&store, *json, ui).await,
+            StoreCommand::Status { json } => {
+                let format = if *json { Format::Json } else { Format::Text };
+                status(&store, format, ui).await
+            }
         };
         store.close().await;
         code
@@ -77,7 +80,14 @@ fn when(at: i64) -> String {
     format!("{} UTC ({rel})", ts.strftime("%Y-%m-%d %H:%M:%S"))
 }
 
-async fn status(store: &Store, json: bool, ui: &mut Ui<'_>) -> Result<u8, Error> {
+/// How `store status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+async fn status(store: &Store, format: Format, ui: &mut Ui<'_>) -> Result<u8, Error> {
     let overview = store.overview().await.map_err(store_err)?;
     if !overview.schema.unknown.is_empty() {
         ui.error(&format!(
@@ -87,7 +97,7 @@ async fn status(store: &Store, json: bool, ui: &mut Ui<'_>) -> Result<u8, Error>
         ));
         return Ok(EXIT_USAGE);
     }
-    if json {
+    if format == Format::Json {
         let text = serde_json::to_string_pretty(&status_json(store, &overview)).unwrap_or_default();
         ui.print(format!("{text}\n"));
     } else {
