@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 pub mod browser;
 pub mod corpus;
 pub mod smtp;
+pub mod store_db;
 pub mod wordpress;
 
 /// The repository root, which is the sample project.

@@ -9,8 +9,8 @@ use std::process::{Child, Command};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use nashr_store::testing::TestDb;
 use nashr_tests::smtp::{self, SmtpServer, csv_of, nashr, spawn};
+use nashr_tests::store_db::TestDb;
 
 const KEY_ENV: &str = "NASHR_TEST_NEWSLETTER_KEY";
 const KEY: &str = "test-key-S3CRET-9f8e7d6c5b4a";

@@ -24,15 +24,7 @@ pub(crate) fn command(root: &Path, args: &PublishArgs, ui: &mut Ui) -> u8 {
         target: args.target.clone(),
         now: jiff::Timestamp::now(),
     };
-    let bar = (ui.interactive && !ui.quiet && !json).then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} publishing to {msg} [{bar:30}] {pos}/{len}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar
-    });
+    let bar = (ui.interactive && !ui.quiet && !json).then(progress_bar);
     let progress = |name: &str, done: usize, total: usize| {
         if let Some(bar) = &bar {
             bar.set_message(name.to_string());
@@ -69,6 +61,16 @@ pub(crate) fn command(root: &Path, args: &PublishArgs, ui: &mut Ui) -> u8 {
         return EXIT_USAGE;
     }
     0
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} publishing to {msg} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
 }
 
 fn print_report(report: &Report, ui: &mut Ui) {

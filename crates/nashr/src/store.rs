@@ -3,8 +3,7 @@
 use clap::Subcommand;
 use nashr_content::{Error, Project};
 use nashr_newsletter::deliver::{now, store_err};
-use nashr_newsletter::schedule;
-use nashr_store::Store;
+use nashr_store::{Overview, Store};
 
 use crate::{EXIT_USAGE, Ui, plural};
 
@@ -43,7 +42,10 @@ pub(crate) fn command(root: &std::path::Path, cmd: &StoreCommand, ui: &mut Ui<'_
         let store = Store::connect_unmigrated(&location).await.map_err(store_err)?;
         let code = match cmd {
             StoreCommand::Migrate => migrate(&store, ui).await,
-            StoreCommand::Status { json } => status(&store, *json, ui).await,
+            StoreCommand::Status { json } => {
+                let format = if *json { Format::Json } else { Format::Text };
+                status(&store, format, ui).await
+            }
         };
         store.close().await;
         code
@@ -78,88 +80,89 @@ fn when(at: i64) -> String {
     format!("{} UTC ({rel})", ts.strftime("%Y-%m-%d %H:%M:%S"))
 }
 
-async fn status(store: &Store, json: bool, ui: &mut Ui<'_>) -> Result<u8, Error> {
-    let schema = store.schema_status().await.map_err(store_err)?;
-    if !schema.unknown.is_empty() {
+/// How `store status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+async fn status(store: &Store, format: Format, ui: &mut Ui<'_>) -> Result<u8, Error> {
+    let overview = store.overview().await.map_err(store_err)?;
+    if !overview.schema.unknown.is_empty() {
         ui.error(&format!(
             "{} was written by a newer nashr (schema versions {:?} are unknown to this one): upgrade nashr",
             store.shown(),
-            schema.unknown
+            overview.schema.unknown
         ));
         return Ok(EXIT_USAGE);
     }
-    // With migrations pending, the tables may not have the columns the queries need.
-    let current = schema.pending.is_empty();
-    let (jobs, sends, leases) = if current {
-        (
-            store.jobs_pending().await.map_err(store_err)?,
-            store.sends_in_progress().await.map_err(store_err)?,
-            store.leases().await.map_err(store_err)?,
-        )
+    if format == Format::Json {
+        let text = serde_json::to_string_pretty(&status_json(store, &overview)).unwrap_or_default();
+        ui.print(format!("{text}\n"));
     } else {
-        Default::default()
-    };
-    if json {
-        let value = serde_json::json!({
-            "version": 1,
-            "store": store.shown(),
-            "backend": store.backend_name(),
-            "schema": {
-                "applied": schema.applied.iter().map(|(v, _)| v).collect::<Vec<_>>(),
-                "pending": schema.pending.iter().map(|(v, _)| v).collect::<Vec<_>>(),
-            },
-            "jobs": jobs.iter().map(|j| serde_json::json!({
-                "kind": j.kind, "target": j.target, "state": j.state, "run_at": j.run_at, "tz": j.tz,
-            })).collect::<Vec<_>>(),
-            "sends": sends.iter().map(|(issue, c)| serde_json::json!({
-                "issue": issue, "queued": c.queued, "sending": c.sending, "sent": c.sent,
-                "retry": c.retry, "failed": c.failed, "skipped": c.skipped,
-            })).collect::<Vec<_>>(),
-            "leases": leases.iter().map(|l| serde_json::json!({
-                "worker": l.owner, "deliveries": l.deliveries, "jobs": l.jobs, "until": l.until,
-                "expired": l.until < now(),
-            })).collect::<Vec<_>>(),
-        });
-        ui.print(format!(
-            "{}\n",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        ));
-        return Ok(0);
+        ui.print(status_text(store, &overview));
     }
+    Ok(0)
+}
+
+/// `store status --json`: version 1 of the format the README documents.
+fn status_json(store: &Store, o: &Overview) -> serde_json::Value {
+    serde_json::json!({
+        "version": 1,
+        "store": store.shown(),
+        "backend": store.backend_name(),
+        "schema": {
+            "applied": o.schema.applied.iter().map(|(v, _)| v).collect::<Vec<_>>(),
+            "pending": o.schema.pending.iter().map(|(v, _)| v).collect::<Vec<_>>(),
+        },
+        "jobs": o.jobs.iter().map(|j| serde_json::json!({
+            "kind": j.kind.as_str(), "target": j.target, "state": j.state.as_str(), "run_at": j.run_at, "tz": j.tz,
+        })).collect::<Vec<_>>(),
+        "sends": o.sends.iter().map(|(issue, c)| serde_json::json!({
+            "issue": issue, "queued": c.queued, "sending": c.sending, "sent": c.sent,
+            "retry": c.retry, "failed": c.failed, "skipped": c.skipped,
+        })).collect::<Vec<_>>(),
+        "leases": o.leases.iter().map(|l| serde_json::json!({
+            "worker": l.owner, "deliveries": l.deliveries, "jobs": l.jobs, "until": l.until,
+            "expired": l.until < now(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn status_text(store: &Store, o: &Overview) -> String {
     let mut out = format!(
         "store: {} ({})\nschema: applied {}; pending {}\n",
         store.shown(),
         store.backend_name(),
-        versions(&schema.applied),
-        versions(&schema.pending)
+        versions(&o.schema.applied),
+        versions(&o.schema.pending)
     );
-    if !current {
+    if !o.is_current() {
         out.push_str(
             "run `nashr store migrate` (or any command that opens the store) to apply the pending migrations\n",
         );
-        ui.print(out);
-        return Ok(0);
+        return out;
     }
-    out.push_str(&format!("pending jobs: {}\n", jobs.len()));
-    for j in &jobs {
-        let at = jiff::Timestamp::from_second(j.run_at).unwrap_or_default();
+    out.push_str(&format!("pending jobs: {}\n", o.jobs.len()));
+    for j in &o.jobs {
         out.push_str(&format!(
             "  {} {} {}: {}\n",
             j.kind,
             j.target,
             j.state,
-            schedule::show(at, &j.tz)
+            nashr_worker::jobs::shown_run_at(j)
         ));
     }
-    out.push_str(&format!("sends in progress: {}\n", sends.len()));
-    for (issue, c) in &sends {
+    out.push_str(&format!("sends in progress: {}\n", o.sends.len()));
+    for (issue, c) in &o.sends {
         out.push_str(&format!(
             "  {issue}: {} queued, {} sending, {} to retry, {} sent, {} failed, {} skipped\n",
             c.queued, c.sending, c.retry, c.sent, c.failed, c.skipped
         ));
     }
-    out.push_str(&format!("workers holding leases: {}\n", leases.len()));
-    for l in &leases {
+    out.push_str(&format!("workers holding leases: {}\n", o.leases.len()));
+    for l in &o.leases {
         out.push_str(&format!(
             "  {}: {} deliver{}, {} job{}, until {}\n",
             l.owner,
@@ -170,6 +173,5 @@ async fn status(store: &Store, json: bool, ui: &mut Ui<'_>) -> Result<u8, Error>
             when(l.until)
         ));
     }
-    ui.print(out);
-    Ok(0)
+    out
 }

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nashr_content::Error;
-use nashr_store::{Claimed, Store, StoreError};
+use nashr_store::{Claimed, FailedDelivery, Store, StoreError};
 use tokio::task::JoinSet;
 
 use crate::email::{LocaleEmail, Recipient, Renderer};
@@ -41,6 +41,21 @@ pub struct Policy {
     /// How long a claim holds before another sender may take the row; renewed every third
     /// of it while the sender works.
     pub lease_secs: i64,
+}
+
+impl Policy {
+    /// The policy `config` asks for. The file transport writes one message at a time at full
+    /// speed: its concurrency and rate are the SMTP server's limits.
+    pub fn from_config(config: &nashr_content::newsletter::NewsletterConfig, lease_secs: i64) -> Policy {
+        let file = config.transport == nashr_content::newsletter::TransportKind::File;
+        Policy {
+            concurrency: if file { 1 } else { config.smtp.concurrency.max(1) },
+            rate: if file { 0.0 } else { config.smtp.rate },
+            retry_base_secs: config.retry_base_secs,
+            max_attempts: config.max_attempts.max(1),
+            lease_secs,
+        }
+    }
 }
 
 /// What one pass did.
@@ -240,6 +255,17 @@ impl Sender {
         Ok(report)
     }
 
+    /// A permanent failure of a claimed row, the address kept subscribed.
+    fn failure<'a>(&'a self, c: &'a Claimed, error: &'a str) -> FailedDelivery<'a> {
+        FailedDelivery {
+            issue: &c.issue,
+            email: &c.email,
+            owner: &self.owner,
+            error,
+            bounced: false,
+        }
+    }
+
     async fn record(
         &self,
         c: &Claimed,
@@ -275,15 +301,20 @@ impl Sender {
                 let e = format!("gave up after {} attempts: {e}", c.attempts);
                 self.health.failed.fetch_add(1, Ordering::Relaxed);
                 report.failed.push((c.email.clone(), e.clone()));
-                self.store
-                    .delivery_failed(&c.issue, &c.email, &self.owner, &e, false, t, &now_text())
-                    .await
+                self.store.delivery_failed(&self.failure(c, &e), t, &now_text()).await
             }
             Outcome::Permanent(e) => {
                 self.health.failed.fetch_add(1, Ordering::Relaxed);
                 report.failed.push((c.email.clone(), e.clone()));
                 self.store
-                    .delivery_failed(&c.issue, &c.email, &self.owner, &e, true, t, &now_text())
+                    .delivery_failed(
+                        &FailedDelivery {
+                            bounced: true,
+                            ..self.failure(c, &e)
+                        },
+                        t,
+                        &now_text(),
+                    )
                     .await
             }
         };
@@ -330,7 +361,7 @@ impl Sender {
         &mut self,
         issue: &str,
         wait: Duration,
-        log: &mut (dyn FnMut(String) + Send),
+        log: &mut dyn FnMut(String),
     ) -> Result<(nashr_store::DeliveryCounts, Vec<(String, String)>), Error> {
         let queued = self.store.deliveries_enqueue(issue, now()).await.map_err(store_err)?;
         if queued > 0 {

@@ -73,6 +73,14 @@ impl Renderer {
         })
     }
 
+    /// A renderer for `project` that reads the translations of an issue's articles when it
+    /// renders the issue, not the catalogs of every article of the site: a worker lives long
+    /// and sends few issues.
+    pub fn for_project(project: &Project) -> Result<Renderer, Error> {
+        let l10n = Arc::new(Localizer::load_lazy(project)?);
+        Renderer::new(project.clone(), l10n)
+    }
+
     /// The locale a subscriber's preference resolves to: itself if the site has it, else
     /// its language (`fa-IR` → `fa`), else the source locale.
     pub fn resolve_locale(&self, wanted: &str) -> String {

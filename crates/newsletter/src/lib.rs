@@ -6,6 +6,7 @@
 pub mod csv;
 pub mod email;
 pub mod issue;
+pub mod preview;
 pub mod schedule;
 pub mod token;
 pub mod transport;

@@ -33,9 +33,12 @@ use sqlx::sqlite::{
 };
 
 mod newsletter;
-#[doc(hidden)]
-pub mod testing;
-pub use newsletter::{Claimed, DeliveryCounts, ImportReport, Job, Lease, NewSubscriber, Subscriber};
+mod states;
+pub use newsletter::{
+    Claimed, DeliveryCounts, FailedDelivery, ImportReport, IssueProgress, Job, Lease, NewSubscriber, Overview,
+    Subscriber,
+};
+pub use states::{DeliveryState, JobKind, JobState, SubscriberStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -50,6 +53,9 @@ pub enum StoreError {
     Url(String),
     #[error("state store: {0}")]
     Query(#[from] sqlx::Error),
+    /// A name in a text column that is none of its enum's (a store written by another program).
+    #[error("state store: unknown {what} `{value}`")]
+    Unknown { what: &'static str, value: String },
 }
 
 /// Where the state lives.
@@ -247,6 +253,11 @@ pub(crate) trait Cols {
     fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError>;
     fn int(&self, i: usize) -> Result<i64, StoreError>;
     fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError>;
+
+    /// A text column holding one of an enum's names.
+    fn parsed<T: std::str::FromStr<Err = StoreError>>(&self, i: usize) -> Result<T, StoreError> {
+        self.text(i)?.parse()
+    }
 }
 
 macro_rules! impl_cols {
@@ -581,97 +592,6 @@ fn ledger_row(r: &impl Cols) -> Result<LedgerEntry, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{TestDb, on_both_backends};
-
-    fn entry(hash: &str) -> LedgerEntry {
-        LedgerEntry {
-            target: "wp".into(),
-            article: "acupuncture".into(),
-            locale: "fa".into(),
-            remote_id: 42,
-            remote_url: "https://fa.example/acupuncture/".into(),
-            hash: hash.into(),
-            updated_at: "2026-11-26T00:00:00Z".into(),
-        }
-    }
-
-    async fn ledger_survives_reopening_and_upserts(db: &TestDb) {
-        let store = db.open().await;
-        assert_eq!(store.schema_version().await.unwrap(), 3);
-        assert_eq!(store.ledger_get("wp", "acupuncture", "fa").await.unwrap(), None);
-        store.ledger_put(&entry("a")).await.unwrap();
-        store.ledger_put(&entry("b")).await.unwrap();
-        store.close().await;
-
-        // Reopening runs no migration twice and finds the row, updated in place.
-        let store = db.open().await;
-        assert!(store.schema_status().await.unwrap().pending.is_empty());
-        assert_eq!(store.ledger_entries("wp").await.unwrap(), vec![entry("b")]);
-        assert!(store.ledger_entries("other").await.unwrap().is_empty());
-        store.close().await;
-    }
-
-    async fn media_by_site_and_hash(db: &TestDb) {
-        let store = db.open().await;
-        let m = MediaEntry {
-            target: "wp".into(),
-            site: "https://fa.example/".into(),
-            hash: "abc".into(),
-            remote_id: 7,
-            remote_url: "https://fa.example/wp-content/uploads/hero.svg".into(),
-        };
-        store.media_put(&m).await.unwrap();
-        assert_eq!(
-            store.media_get("wp", "https://fa.example/", "abc").await.unwrap(),
-            Some(m)
-        );
-        assert_eq!(store.media_get("wp", "https://en.example/", "abc").await.unwrap(), None);
-        store.close().await;
-    }
-
-    async fn a_newer_schema_is_reported_not_clobbered(db: &TestDb) {
-        let store = db.open().await;
-        // A store written by a newer nashr (a migration this binary does not know).
-        with_pool!(store, pool => {
-            sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, $3, $4, $5)")
-                .bind(99_i64)
-                .bind("future")
-                .bind(true)
-                .bind(vec![0_u8])
-                .bind(0_i64)
-                .execute(pool)
-                .await
-                .unwrap();
-        });
-        store.close().await;
-        let err = Store::connect(&db.location).await.unwrap_err();
-        assert!(err.to_string().contains("cannot update the schema"), "{err}");
-        let status = Store::connect_unmigrated(&db.location)
-            .await
-            .unwrap()
-            .schema_status()
-            .await
-            .unwrap();
-        assert_eq!(status.unknown, vec![99]);
-    }
-
-    async fn migrations_are_versioned_and_pending_ones_shown(db: &TestDb) {
-        let store = Store::connect_unmigrated(&db.location).await.unwrap();
-        let status = store.schema_status().await.unwrap();
-        assert!(status.applied.is_empty(), "{status:?}");
-        assert_eq!(status.pending.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2, 3]);
-        assert_eq!(store.migrate().await.unwrap(), [1, 2, 3]);
-        assert_eq!(store.migrate().await.unwrap(), Vec::<i64>::new(), "each runs once");
-        assert_eq!(store.schema_version().await.unwrap(), 3);
-        store.close().await;
-    }
-
-    on_both_backends!(
-        ledger_survives_reopening_and_upserts,
-        media_by_site_and_hash,
-        a_newer_schema_is_reported_not_clobbered,
-        migrations_are_versioned_and_pending_ones_shown,
-    );
 
     #[test]
     fn both_backends_have_the_same_migrations() {

@@ -7,7 +7,7 @@
 //! waiting for each other. A claim is a lease: its owner renews it while it works, and a row
 //! whose lease ran out (its owner died) is due again.
 
-use crate::{Cols, Store, StoreError, with_pool};
+use crate::{Cols, DeliveryState, JobKind, JobState, SchemaStatus, Store, StoreError, SubscriberStatus, with_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscriber {
@@ -15,8 +15,7 @@ pub struct Subscriber {
     pub name: String,
     pub locale: String,
     pub consent: String,
-    /// `active`, `unsubscribed` or `bounced`.
-    pub status: String,
+    pub status: SubscriberStatus,
     pub status_reason: Option<String>,
 }
 
@@ -73,13 +72,54 @@ pub struct Lease {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub id: i64,
-    pub kind: String,
+    pub kind: JobKind,
     pub target: String,
     pub run_at: i64,
     pub tz: String,
     pub local_time: String,
-    pub state: String,
+    pub state: JobState,
     pub error: Option<String>,
+}
+
+/// A permanent failure to record (see [`Store::delivery_failed`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FailedDelivery<'a> {
+    pub issue: &'a str,
+    pub email: &'a str,
+    /// The claim's owner: only it can record the outcome.
+    pub owner: &'a str,
+    pub error: &'a str,
+    /// The server refused the address itself (a 5xx): it is marked bounced, so no later issue
+    /// is sent to it either.
+    pub bounced: bool,
+}
+
+/// One issue's delivery ledger (`nashr newsletter status <issue>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueProgress {
+    pub counts: DeliveryCounts,
+    /// `(email, last error)` of its failed deliveries.
+    pub failed: Vec<(String, String)>,
+    /// Per worker, the messages it delivered (a worker of an older nashr has the empty name).
+    pub sent_by: Vec<(String, usize)>,
+}
+
+/// A store as its administrator sees it (`nashr store status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub schema: SchemaStatus,
+    /// Jobs, sends in progress and leases: read only when the schema is current (with
+    /// migrations pending or unknown, the tables may not have the columns the queries need).
+    pub jobs: Vec<Job>,
+    pub sends: Vec<(String, DeliveryCounts)>,
+    pub leases: Vec<Lease>,
+}
+
+impl Overview {
+    /// Whether every migration this nashr knows is applied and none it does not know.
+    pub fn is_current(&self) -> bool {
+        self.schema.pending.is_empty() && self.schema.unknown.is_empty()
+    }
 }
 
 impl DeliveryCounts {
@@ -95,7 +135,7 @@ fn subscriber_row(r: &impl Cols) -> Result<Subscriber, StoreError> {
         name: r.text(1)?,
         locale: r.text(2)?,
         consent: r.text(3)?,
-        status: r.text(4)?,
+        status: r.parsed(4)?,
         status_reason: r.opt_text(5)?,
     })
 }
@@ -103,12 +143,12 @@ fn subscriber_row(r: &impl Cols) -> Result<Subscriber, StoreError> {
 fn job_row(r: &impl Cols) -> Result<Job, StoreError> {
     Ok(Job {
         id: r.int(0)?,
-        kind: r.text(1)?,
+        kind: r.parsed(1)?,
         target: r.text(2)?,
         run_at: r.int(3)?,
         tz: r.text(4)?,
         local_time: r.text(5)?,
-        state: r.text(6)?,
+        state: r.parsed(6)?,
         error: r.opt_text(7)?,
     })
 }
@@ -158,14 +198,14 @@ const JOB_CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', lease_owner
                  FOR UPDATE SKIP LOCKED)
      RETURNING id, kind, target, run_at, tz, local_time, state, error";
 
-fn counts_add(c: &mut DeliveryCounts, state: &str, n: usize) {
+fn counts_add(c: &mut DeliveryCounts, state: DeliveryState, n: usize) {
     match state {
-        "queued" => c.queued = n,
-        "sending" => c.sending = n,
-        "sent" => c.sent = n,
-        "retry" => c.retry = n,
-        "failed" => c.failed = n,
-        _ => c.skipped = n,
+        DeliveryState::Queued => c.queued = n,
+        DeliveryState::Sending => c.sending = n,
+        DeliveryState::Sent => c.sent = n,
+        DeliveryState::Retry => c.retry = n,
+        DeliveryState::Failed => c.failed = n,
+        DeliveryState::Skipped => c.skipped = n,
     }
 }
 
@@ -177,16 +217,16 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for s in rows {
-                let status: Option<String> = sqlx::query("SELECT status FROM subscribers WHERE email = $1")
+                let status: Option<SubscriberStatus> = sqlx::query("SELECT status FROM subscribers WHERE email = $1")
                     .bind(&s.email)
                     .fetch_optional(&mut *tx)
                     .await?
-                    .map(|r| r.text(0))
+                    .map(|r| r.parsed(0))
                     .transpose()?;
-                match status.as_deref() {
+                match status {
                     None => report.added += 1,
-                    Some("active") => report.updated += 1,
-                    Some(_) => report.kept_suppressed += 1,
+                    Some(SubscriberStatus::Active) => report.updated += 1,
+                    Some(SubscriberStatus::Unsubscribed | SubscriberStatus::Bounced) => report.kept_suppressed += 1,
                 }
                 sqlx::query(
                     "INSERT INTO subscribers (email, name, locale, consent, status, created_at, updated_at)
@@ -208,13 +248,13 @@ impl Store {
     }
 
     /// Subscribers by address, optionally only those with `status`.
-    pub async fn subscribers(&self, status: Option<&str>) -> Result<Vec<Subscriber>, StoreError> {
+    pub async fn subscribers(&self, status: Option<SubscriberStatus>) -> Result<Vec<Subscriber>, StoreError> {
         with_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT email, name, locale, consent, status, status_reason FROM subscribers
                  WHERE $1 IS NULL OR status = $1 ORDER BY email",
             )
-            .bind(status)
+            .bind(status.map(SubscriberStatus::as_str))
             .fetch_all(pool)
             .await?;
             rows.iter().map(subscriber_row).collect()
@@ -233,27 +273,33 @@ impl Store {
         })
     }
 
-    /// Sets a subscriber's status (`unsubscribed`, `bounced`, `active`); deliveries not yet
-    /// sent to a suppressed address are skipped at once, so an unsubscribe also stops the
-    /// rest of a send in progress. Returns whether the address is known.
-    pub async fn subscriber_set_status(
+    /// Sets a subscriber's status; deliveries not yet sent to a suppressed address are
+    /// skipped at once, so an unsubscribe also stops the rest of a send in progress. Returns
+    /// whether the address is known. `status` is a [`SubscriberStatus`] or its name (an
+    /// unknown name is an error, before anything is written).
+    pub async fn subscriber_set_status<S>(
         &self,
         email: &str,
-        status: &str,
+        status: S,
         reason: &str,
         now: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, StoreError>
+    where
+        S: TryInto<SubscriberStatus>,
+        StoreError: From<S::Error>,
+    {
+        let status: SubscriberStatus = status.try_into()?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query("UPDATE subscribers SET status = $1, status_reason = $2, updated_at = $3 WHERE email = $4")
-                .bind(status)
+                .bind(status.as_str())
                 .bind(reason)
                 .bind(now)
                 .bind(email)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            if status != "active" {
+            if status != SubscriberStatus::Active {
                 sqlx::query(
                     "UPDATE deliveries SET state = 'skipped', last_error = $1 WHERE email = $2 AND state IN ('queued', 'retry')",
                 )
@@ -463,21 +509,21 @@ impl Store {
         Ok(())
     }
 
-    /// A permanent failure. With `suppress` (a 5xx), the address is marked bounced so that no
-    /// later issue is sent to it either.
-    // The row's key, its owner, the outcome and the two clocks (the ledger's and the
-    // subscriber table's): a struct for one call site would only hide the names.
-    #[allow(clippy::too_many_arguments)]
+    /// A permanent failure; a bounced address is suppressed (`now_text` is the subscriber
+    /// table's clock, `now` the ledger's).
     pub async fn delivery_failed(
         &self,
-        issue: &str,
-        email: &str,
-        owner: &str,
-        error: &str,
-        suppress: bool,
+        failed: &FailedDelivery<'_>,
         now: i64,
         now_text: &str,
     ) -> Result<(), StoreError> {
+        let FailedDelivery {
+            issue,
+            email,
+            owner,
+            error,
+            bounced,
+        } = *failed;
         with_pool!(self, pool => sqlx::query(
             "UPDATE deliveries SET state = 'failed', last_error = $1, lease_owner = NULL, worker = $5, updated_at = $2
              WHERE issue = $3 AND email = $4 AND state = 'sending' AND lease_owner = $5",
@@ -489,8 +535,9 @@ impl Store {
         .bind(owner)
         .execute(pool)
         .await?.rows_affected());
-        if suppress {
-            self.subscriber_set_status(email, "bounced", error, now_text).await?;
+        if bounced {
+            self.subscriber_set_status(email, SubscriberStatus::Bounced, error, now_text)
+                .await?;
         }
         Ok(())
     }
@@ -503,7 +550,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?;
             for r in rows {
-                counts_add(&mut c, &r.text(0)?, r.int(1)? as usize);
+                counts_add(&mut c, r.parsed(0)?, r.int(1)? as usize);
             }
         });
         Ok(c)
@@ -526,7 +573,7 @@ impl Store {
                     out.push((issue, DeliveryCounts::default()));
                 }
                 if let Some((_, c)) = out.last_mut() {
-                    counts_add(c, &r.text(1)?, r.int(2)? as usize);
+                    counts_add(c, r.parsed(1)?, r.int(2)? as usize);
                 }
             }
         });
@@ -612,7 +659,7 @@ impl Store {
     /// Schedules `kind` × `target` at `run_at`; an already scheduled one is moved.
     pub async fn job_schedule(
         &self,
-        kind: &str,
+        kind: JobKind,
         target: &str,
         run_at: i64,
         tz: &str,
@@ -627,7 +674,7 @@ impl Store {
             .bind(run_at)
             .bind(tz)
             .bind(local_time)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(target)
             .execute(&mut *tx)
             .await?
@@ -637,7 +684,7 @@ impl Store {
                     "INSERT INTO jobs (kind, target, run_at, tz, local_time, state, created_at)
                      VALUES ($1, $2, $3, $4, $5, 'scheduled', $6)",
                 )
-                .bind(kind)
+                .bind(kind.as_str())
                 .bind(target)
                 .bind(run_at)
                 .bind(tz)
@@ -649,7 +696,7 @@ impl Store {
             let row = sqlx::query(&format!(
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE kind = $1 AND target = $2 AND state IN ('scheduled', 'running')"
             ))
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(target)
             .fetch_one(&mut *tx)
             .await?;
@@ -659,12 +706,12 @@ impl Store {
     }
 
     /// Cancels the scheduled job of `kind` × `target`; returns whether there was one.
-    pub async fn job_cancel(&self, kind: &str, target: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn job_cancel(&self, kind: JobKind, target: &str, now: i64) -> Result<bool, StoreError> {
         let n = with_pool!(self, pool => sqlx::query(
             "UPDATE jobs SET state = 'cancelled', finished_at = $1 WHERE kind = $2 AND target = $3 AND state = 'scheduled'",
         )
         .bind(now)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(target)
         .execute(pool)
         .await?
@@ -706,7 +753,7 @@ impl Store {
     /// the job when this worker got it; a job whose owner died (lease expired) is taken over.
     pub async fn job_claim_once(
         &self,
-        kind: &str,
+        kind: JobKind,
         target: &str,
         owner: &str,
         now: i64,
@@ -721,7 +768,7 @@ impl Store {
              WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1 AND target = $2 AND state <> 'failed')
              ON CONFLICT DO NOTHING",
         )
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(target)
         .bind(now)
         .bind(owner)
@@ -735,7 +782,7 @@ impl Store {
                 "UPDATE jobs SET lease_owner = $3, lease_until = $4 + $5
                  WHERE kind = $1 AND target = $2 AND state = 'running' AND lease_until < $4",
             )
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(target)
             .bind(owner)
             .bind(now)
@@ -747,7 +794,7 @@ impl Store {
             let row = sqlx::query(&format!(
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE kind = $1 AND target = $2 AND state = 'running' AND lease_owner = $3"
             ))
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(target)
             .bind(owner)
             .fetch_optional(pool)
@@ -774,7 +821,7 @@ impl Store {
         with_pool!(self, pool => sqlx::query(
             "UPDATE jobs SET state = $1, error = $2, finished_at = $3, lease_owner = NULL, worker = $4 WHERE id = $5",
         )
-        .bind(if error.is_some() { "failed" } else { "done" })
+        .bind(if error.is_some() { JobState::Failed } else { JobState::Done }.as_str())
         .bind(error)
         .bind(now)
         .bind(worker)
@@ -785,353 +832,30 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::{TestDb, on_both_backends};
+impl Store {
+    /// The delivery ledger of `issue`: its counts, its failures and who sent what.
+    pub async fn issue_progress(&self, issue: &str) -> Result<IssueProgress, StoreError> {
+        Ok(IssueProgress {
+            counts: self.delivery_counts(issue).await?,
+            failed: self.deliveries_failed(issue).await?,
+            sent_by: self.sent_by_worker(issue).await?,
+        })
+    }
 
-    fn sub(email: &str, locale: &str) -> NewSubscriber {
-        NewSubscriber {
-            email: email.into(),
-            name: "N".into(),
-            locale: locale.into(),
-            consent: "express".into(),
+    /// The schema versions and, when the schema is current, the pending jobs, the sends in
+    /// progress and what each worker holds.
+    pub async fn overview(&self) -> Result<Overview, StoreError> {
+        let mut overview = Overview {
+            schema: self.schema_status().await?,
+            jobs: Vec::new(),
+            sends: Vec::new(),
+            leases: Vec::new(),
+        };
+        if overview.is_current() {
+            overview.jobs = self.jobs_pending().await?;
+            overview.sends = self.sends_in_progress().await?;
+            overview.leases = self.leases().await?;
         }
+        Ok(overview)
     }
-
-    async fn store_with(db: &TestDb, emails: &[&str]) -> Store {
-        let store = db.open().await;
-        let rows: Vec<_> = emails.iter().map(|e| sub(e, "fa")).collect();
-        store.subscribers_import(&rows, "t0").await.unwrap();
-        store
-    }
-
-    async fn import_updates_and_never_resubscribes(db: &TestDb) {
-        let store = store_with(db, &["a@x.example", "b@x.example"]).await;
-        store
-            .subscriber_set_status("b@x.example", "unsubscribed", "asked", "t1")
-            .await
-            .unwrap();
-        let r = store
-            .subscribers_import(
-                &[
-                    sub("a@x.example", "en"),
-                    sub("b@x.example", "en"),
-                    sub("c@x.example", "en"),
-                ],
-                "t2",
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            r,
-            ImportReport {
-                added: 1,
-                updated: 1,
-                kept_suppressed: 1
-            }
-        );
-        assert_eq!(store.subscribers(None).await.unwrap().len(), 3);
-        assert_eq!(store.subscriber("a@x.example").await.unwrap().unwrap().locale, "en");
-        assert_eq!(
-            store.subscriber("b@x.example").await.unwrap().unwrap().status,
-            "unsubscribed"
-        );
-    }
-
-    async fn ledger_claims_each_row_once_and_resumes_expired_leases(db: &TestDb) {
-        let store = store_with(db, &["a@x.example", "b@x.example", "c@x.example"]).await;
-        assert_eq!(store.deliveries_enqueue("i1", 100).await.unwrap(), 3);
-        assert_eq!(store.deliveries_enqueue("i1", 101).await.unwrap(), 0, "queued once");
-        let first = store.deliveries_claim(Some("i1"), "w1", 100, 60, 2).await.unwrap();
-        assert_eq!(first.len(), 2);
-        let second = store.deliveries_claim(Some("i1"), "w2", 100, 1000, 5).await.unwrap();
-        assert_eq!(second.len(), 1, "claimed rows are not claimed again");
-        assert_ne!(second[0].email, first[0].email);
-        // Only the owner records the outcome.
-        store
-            .delivery_sent("i1", &first[0].email, "w2", "<id>", 101)
-            .await
-            .unwrap();
-        assert_eq!(store.delivery_counts("i1").await.unwrap().sent, 0);
-        store
-            .delivery_sent("i1", &first[0].email, "w1", "<id>", 101)
-            .await
-            .unwrap();
-        // w1 dies holding first[1]; after its lease another worker gets it, with attempt 2.
-        assert!(
-            store
-                .deliveries_claim(Some("i1"), "w3", 150, 60, 5)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        let again = store.deliveries_claim(Some("i1"), "w3", 161, 60, 5).await.unwrap();
-        assert_eq!(again.len(), 1);
-        assert_eq!(
-            (again[0].email.as_str(), again[0].attempts),
-            (first[1].email.as_str(), 2)
-        );
-        // A 4xx: retried when due, not before.
-        store
-            .delivery_retry("i1", &again[0].email, "w3", "451", 200, 161)
-            .await
-            .unwrap();
-        assert!(
-            store
-                .deliveries_claim(Some("i1"), "w3", 199, 60, 5)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(store.next_retry_at(Some("i1")).await.unwrap(), Some(200));
-        let retried = store.deliveries_claim(Some("i1"), "w3", 200, 60, 5).await.unwrap();
-        assert_eq!(retried.len(), 1);
-        // A 5xx suppresses the subscriber.
-        store
-            .delivery_failed("i1", &retried[0].email, "w3", "550", true, 201, "t")
-            .await
-            .unwrap();
-        assert_eq!(
-            store.subscriber(&retried[0].email).await.unwrap().unwrap().status,
-            "bounced"
-        );
-        let c = store.delivery_counts("i1").await.unwrap();
-        assert_eq!((c.sent, c.failed, c.sending), (1, 1, 1));
-        assert!(!c.finished());
-    }
-
-    async fn an_unsubscribe_skips_the_rest_of_a_send(db: &TestDb) {
-        let store = store_with(db, &["a@x.example", "b@x.example"]).await;
-        store.deliveries_enqueue("i1", 0).await.unwrap();
-        store
-            .subscriber_set_status("b@x.example", "unsubscribed", "one-click", "t")
-            .await
-            .unwrap();
-        let claimed = store.deliveries_claim(None, "w", 0, 60, 10).await.unwrap();
-        assert_eq!(claimed.len(), 1);
-        assert_eq!(claimed[0].email, "a@x.example");
-        assert_eq!(store.delivery_counts("i1").await.unwrap().skipped, 1);
-        // A status changed behind the store's back is caught by the claim and the sweep.
-        store.deliveries_enqueue("i2", 0).await.unwrap();
-        store
-            .execute_raw("UPDATE subscribers SET status = 'bounced' WHERE email = 'a@x.example'")
-            .await
-            .unwrap();
-        assert!(
-            store
-                .deliveries_claim(Some("i2"), "w", 0, 60, 10)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(store.deliveries_skip_inactive(0).await.unwrap(), 1);
-    }
-
-    async fn orphans_of_a_dead_sender_are_claimable_at_once(db: &TestDb) {
-        let store = store_with(db, &["a@x.example"]).await;
-        store.deliveries_enqueue("i1", 0).await.unwrap();
-        assert_eq!(store.deliveries_claim(None, "dead", 10, 600, 1).await.unwrap().len(), 1);
-        assert!(
-            store
-                .deliveries_claim(None, "next", 11, 600, 1)
-                .await
-                .unwrap()
-                .is_empty(),
-            "leased"
-        );
-        assert_eq!(store.deliveries_reclaim_orphans(11).await.unwrap(), 1);
-        let again = store.deliveries_claim(None, "next", 11, 600, 1).await.unwrap();
-        assert_eq!(again.len(), 1, "no waiting for the dead sender's lease");
-        assert_eq!(again[0].attempts, 2);
-    }
-
-    async fn jobs_are_scheduled_moved_claimed_once_and_cancelled(db: &TestDb) {
-        let store = db.open().await;
-        store
-            .job_schedule("newsletter", "2026-12", 1000, "UTC", "x", 0)
-            .await
-            .unwrap();
-        let moved = store
-            .job_schedule("newsletter", "2026-12", 2000, "UTC", "y", 0)
-            .await
-            .unwrap();
-        assert_eq!(moved.run_at, 2000);
-        assert_eq!(store.jobs_pending().await.unwrap().len(), 1, "moved, not duplicated");
-        assert!(store.job_claim_due("w", 1999, 60).await.unwrap().is_none());
-        let job = store.job_claim_due("w", 2000, 60).await.unwrap().unwrap();
-        assert!(
-            store.job_claim_due("w2", 2001, 60).await.unwrap().is_none(),
-            "claimed once"
-        );
-        store.job_finish(job.id, "w", None, 2002).await.unwrap();
-        assert!(store.jobs_pending().await.unwrap().is_empty());
-        store
-            .job_schedule("newsletter", "2027-01", 5000, "UTC", "z", 0)
-            .await
-            .unwrap();
-        assert!(store.job_cancel("newsletter", "2027-01", 1).await.unwrap());
-        assert!(!store.job_cancel("newsletter", "2027-01", 1).await.unwrap());
-    }
-
-    /// Several workers claiming at the same moment, each through its own connections (on
-    /// PostgreSQL: `FOR UPDATE SKIP LOCKED`), never get the same row.
-    async fn concurrent_claims_are_disjoint(db: &TestDb) {
-        let emails: Vec<String> = (0..200).map(|i| format!("p{i:03}@x.example")).collect();
-        let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-        let store = store_with(db, &refs).await;
-        assert_eq!(store.deliveries_enqueue("i1", 0).await.unwrap(), 200);
-        let mut tasks = tokio::task::JoinSet::new();
-        for w in 0..4 {
-            let store = db.open().await;
-            tasks.spawn(async move {
-                let mut mine = Vec::new();
-                loop {
-                    let got = store
-                        .deliveries_claim(Some("i1"), &format!("w{w}"), 10, 60, 7)
-                        .await
-                        .unwrap();
-                    if got.is_empty() {
-                        break;
-                    }
-                    mine.extend(got.into_iter().map(|c| c.email));
-                }
-                store.close().await;
-                mine
-            });
-        }
-        let mut all = Vec::new();
-        while let Some(mine) = tasks.join_next().await {
-            all.extend(mine.unwrap());
-        }
-        let n = all.len();
-        all.sort();
-        all.dedup();
-        assert_eq!((n, all.len()), (200, 200), "every row claimed exactly once");
-        let leases = store.leases().await.unwrap();
-        assert_eq!(leases.iter().map(|l| l.deliveries).sum::<usize>(), 200);
-        assert!(leases.iter().all(|l| l.until == 70 && l.jobs == 0), "{leases:?}");
-        store.close().await;
-    }
-
-    /// A worker renews its leases while it works, so its rows are not taken over; on
-    /// shutdown it gives back what it has not sent, uncounted, and its running job.
-    async fn leases_are_renewed_and_released(db: &TestDb) {
-        let store = store_with(db, &["a@x.example", "b@x.example"]).await;
-        store.deliveries_enqueue("i1", 0).await.unwrap();
-        let held = store.deliveries_claim(None, "w1", 100, 10, 2).await.unwrap();
-        assert_eq!(held.len(), 2);
-        assert_eq!(store.deliveries_renew("w1", 108, 10).await.unwrap(), 2);
-        assert_eq!(store.deliveries_renew("w2", 108, 10).await.unwrap(), 0, "only its own");
-        assert!(
-            store.deliveries_claim(None, "w2", 112, 10, 5).await.unwrap().is_empty(),
-            "renewed until 118"
-        );
-        store
-            .delivery_sent("i1", &held[0].email, "w1", "<m>", 113)
-            .await
-            .unwrap();
-        store.job_schedule("newsletter", "i2", 0, "UTC", "x", 0).await.unwrap();
-        let job = store.job_claim_due("w1", 113, 60).await.unwrap().unwrap();
-        assert_eq!(store.release("w1", 114).await.unwrap(), (1, 1));
-        let again = store.deliveries_claim(None, "w2", 114, 10, 5).await.unwrap();
-        assert_eq!(again.len(), 1, "released rows are due at once");
-        assert_eq!(
-            (again[0].email.as_str(), again[0].attempts),
-            (held[1].email.as_str(), 1)
-        );
-        assert_eq!(store.job_claim_due("w2", 114, 60).await.unwrap().unwrap().id, job.id);
-        // The ledger names who sent what.
-        store
-            .delivery_sent("i1", &again[0].email, "w2", "<m2>", 115)
-            .await
-            .unwrap();
-        assert_eq!(
-            store.sent_by_worker("i1").await.unwrap(),
-            [("w1".to_string(), 1), ("w2".to_string(), 1)]
-        );
-        store.close().await;
-    }
-
-    async fn sends_in_progress_and_leases_per_worker(db: &TestDb) {
-        let store = store_with(db, &["a@x.example", "b@x.example", "c@x.example"]).await;
-        store.deliveries_enqueue("i1", 0).await.unwrap();
-        store.deliveries_enqueue("i0", 0).await.unwrap();
-        for c in store.deliveries_claim(Some("i0"), "w0", 0, 60, 3).await.unwrap() {
-            store.delivery_sent("i0", &c.email, "w0", "<m>", 1).await.unwrap();
-        }
-        store.deliveries_claim(Some("i1"), "w1", 5, 60, 1).await.unwrap();
-        store.deliveries_claim(Some("i1"), "w2", 5, 30, 1).await.unwrap();
-        let progress = store.sends_in_progress().await.unwrap();
-        assert_eq!(progress.len(), 1, "a finished issue is not in progress: {progress:?}");
-        assert_eq!(progress[0].0, "i1");
-        assert_eq!((progress[0].1.queued, progress[0].1.sending), (1, 2));
-        let leases = store.leases().await.unwrap();
-        let shown: Vec<_> = leases
-            .iter()
-            .map(|l| (l.owner.as_str(), l.deliveries, l.until))
-            .collect();
-        assert_eq!(shown, [("w1", 1, 65), ("w2", 1, 35)]);
-        store.close().await;
-    }
-
-    /// Work due once (a scheduled publish) is done by one worker, once; a dead owner's job is
-    /// taken over after its lease.
-    async fn once_jobs_are_claimed_by_one_worker(db: &TestDb) {
-        let store = db.open().await;
-        let job = store.job_claim_once("publish", "a@100", "w1", 100, 30).await.unwrap();
-        assert!(job.is_some());
-        assert!(
-            store
-                .job_claim_once("publish", "a@100", "w2", 101, 30)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        let taken = store.job_claim_once("publish", "a@100", "w2", 131, 30).await.unwrap();
-        assert_eq!(
-            taken.map(|j| j.id),
-            job.as_ref().map(|j| j.id),
-            "w1 died: w2 takes over"
-        );
-        store.job_finish(job.unwrap().id, "w2", None, 132).await.unwrap();
-        assert!(
-            store
-                .job_claim_once("publish", "a@100", "w3", 200, 30)
-                .await
-                .unwrap()
-                .is_none(),
-            "done once, never again"
-        );
-        let failing = store
-            .job_claim_once("publish", "a@200", "w3", 200, 30)
-            .await
-            .unwrap()
-            .unwrap();
-        store
-            .job_finish(failing.id, "w3", Some("WordPress is down"), 201)
-            .await
-            .unwrap();
-        assert!(
-            store
-                .job_claim_once("publish", "a@200", "w1", 202, 30)
-                .await
-                .unwrap()
-                .is_some(),
-            "a failed one is tried again"
-        );
-        store.close().await;
-    }
-
-    on_both_backends!(
-        import_updates_and_never_resubscribes,
-        ledger_claims_each_row_once_and_resumes_expired_leases,
-        an_unsubscribe_skips_the_rest_of_a_send,
-        orphans_of_a_dead_sender_are_claimable_at_once,
-        jobs_are_scheduled_moved_claimed_once_and_cancelled,
-        concurrent_claims_are_disjoint,
-        leases_are_renewed_and_released,
-        sends_in_progress_and_leases_per_worker,
-        once_jobs_are_claimed_by_one_worker,
-    );
 }

@@ -1,16 +1,14 @@
-//! Test databases for both backends (used by this crate's tests and by `nashr-tests`): a
-//! SQLite file in a temporary directory, or a schema of its own in the PostgreSQL database
-//! `test` on 127.0.0.1:5432 (`NASHR_TEST_POSTGRES_URL` to use another), so parallel tests and
-//! other users of that database never see each other's tables. The schema is dropped when the
-//! `TestDb` is, also when a test panics; schemas left by a killed test run are dropped by the
-//! next one after an hour.
+//! Test databases for both backends of the state store: a SQLite file in a temporary
+//! directory, or a schema of its own in the PostgreSQL database `test` on 127.0.0.1:5432
+//! (`NASHR_TEST_POSTGRES_URL` to use another), so parallel tests and other users of that
+//! database never see each other's tables. The schema is dropped when the `TestDb` is, also
+//! when a test panics; schemas left by a killed test run are dropped by the next one after an
+//! hour.
 
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sqlx::Connection;
-
-use crate::{Cols, Location, Store};
+use nashr_store::{Location, Store};
 
 pub const POSTGRES_URL_ENV: &str = "NASHR_TEST_POSTGRES_URL";
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -46,6 +44,11 @@ fn unix_now() -> u64 {
         .as_secs()
 }
 
+/// The server itself, outside any test schema (no migration is run on it).
+async fn server() -> Result<Store, nashr_store::StoreError> {
+    Store::connect_unmigrated(&Location::Postgres(postgres_url())).await
+}
+
 impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -60,39 +63,33 @@ impl TestDb {
     /// reachable, naming what to start.
     pub async fn postgres() -> TestDb {
         let base = postgres_url();
-        let schema = format!("{SCHEMA_PREFIX}{}_{:012x}", unix_now(), random() & 0xffff_ffff_ffff);
-        let mut conn = sqlx::PgConnection::connect(&base).await.unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL for the tests is not reachable at {} ({e}): run `make services` (scripts/postgres.sh)",
-                crate::redact(&base)
-            )
+        let now = unix_now();
+        let schema = format!("{SCHEMA_PREFIX}{now}_{:012x}", random() & 0xffff_ffff_ffff);
+        let server = server().await.unwrap_or_else(|e| {
+            panic!("PostgreSQL for the tests is not reachable ({e}): run `make services` (scripts/postgres.sh)")
         });
-        // Schemas of test runs that were killed before they could clean up.
-        let old: Vec<String> = sqlx::query("SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname, $1)")
-            .bind(SCHEMA_PREFIX)
-            .fetch_all(&mut conn)
-            .await
-            .expect("list test schemas")
-            .iter()
-            .filter_map(|r| r.text(0).ok())
-            .filter(|name| {
-                let secs = name[SCHEMA_PREFIX.len()..]
-                    .split('_')
-                    .next()
-                    .and_then(|s| s.parse::<u64>().ok());
-                secs.is_some_and(|s| s + 3600 < unix_now())
-            })
-            .collect();
-        for name in old {
-            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
-                .execute(&mut conn)
-                .await;
-        }
-        sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
-            .execute(&mut conn)
+        // Schemas of test runs that were killed before they could clean up: their names carry
+        // the Unix time they were made at.
+        let cleanup = format!(
+            "DO $$
+             DECLARE old text;
+             BEGIN
+               FOR old IN SELECT nspname::text FROM pg_namespace
+                 WHERE CASE WHEN nspname ~ '^{SCHEMA_PREFIX}[0-9]{{1,18}}_'
+                       THEN split_part(substr(nspname, {start}), '_', 1)::bigint + 3600 < {now}
+                       ELSE false END
+               LOOP
+                 EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', old);
+               END LOOP;
+             END $$",
+            start = SCHEMA_PREFIX.len() + 1
+        );
+        let _ = server.execute_raw(&cleanup).await;
+        server
+            .execute_raw(&format!("CREATE SCHEMA \"{schema}\""))
             .await
             .expect("create the test schema");
-        let _ = conn.close().await;
+        server.close().await;
         let sep = if base.contains('?') { '&' } else { '?' };
         TestDb {
             location: Location::Postgres(format!("{base}{sep}options=-c%20search_path%3D{schema}")),
@@ -127,13 +124,14 @@ impl Drop for TestDb {
                 .build()
                 .ok()?;
             rt.block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&postgres_url()).await.ok()?;
+                let server = server().await.ok()?;
                 let _ = tokio::time::timeout(
                     Duration::from_secs(30),
-                    sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).execute(&mut conn),
+                    server.execute_raw(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")),
                 )
                 .await;
-                conn.close().await.ok()
+                server.close().await;
+                Some(())
             })
         })
         .join();
@@ -143,14 +141,13 @@ impl Drop for TestDb {
 /// Runs each `async fn name(db: &TestDb)` of the calling module once on SQLite and once on
 /// PostgreSQL: `sqlite::name` and `postgres::name`, the same test body on both backends.
 #[macro_export]
-#[doc(hidden)]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let db = $crate::testing::TestDb::sqlite();
+                    let db = $crate::store_db::TestDb::sqlite();
                     super::$name(&db).await;
                 }
             )*
@@ -159,11 +156,10 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let db = $crate::testing::TestDb::postgres().await;
+                    let db = $crate::store_db::TestDb::postgres().await;
                     super::$name(&db).await;
                 }
             )*
         }
     };
 }
-pub use on_both_backends;
