@@ -400,7 +400,7 @@ fn sync(root: &Path, check: bool, ui: &mut Ui) -> Result<u8, Error> {
     if !check {
         // Record which translations the source edits made stale, while the old fingerprints
         // are still in the lock files.
-        nashr_check::status::status(&nashr_check::tree::project_trees(&project)?)?;
+        nashr_site::record_stale(&project)?;
     }
     if check && !report.is_clean() {
         ui.warn("run `nashr l10n sync` and commit the catalogs");

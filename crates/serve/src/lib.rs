@@ -1,7 +1,7 @@
 //! `nashr serve`: a preview of the site for editors and translators.
 //!
-//! - The site is rendered in memory by `nashr_render::render`, the code path of
-//!   `nashr build`, and served from memory; nothing is written to `public/`.
+//! - The site is rendered in memory by `nashr_site::Preview`, through the checks and stale
+//!   detection of `nashr build`, and served from memory; nothing is written to `public/`.
 //! - Files under `content/`, `locales/`, `templates/`, `static/` and `nashr.toml` are watched
 //!   (`notify`, debounced); a change re-renders what it can affect, reusing the rest: a
 //!   `.ftl` edit reloads the translations but not the articles, a template or stylesheet edit

@@ -423,6 +423,15 @@ impl Preview {
     }
 }
 
+/// Checks every translation of `project` as [`Site::build`] does, rendering nothing: records
+/// in each locale's lock which translations the source edits made stale. `nashr l10n sync`
+/// runs it after writing the catalogs, while the old fingerprints are still in the locks.
+pub fn record_stale(project: &Project) -> Result<StaleSet, Error> {
+    // The catalogs were just written: nothing to check in them.
+    let (check, _) = BuildCheck::start(project, CheckOptions::new().catalogs(false))?;
+    Ok(check.finish(project)?.stale_messages)
+}
+
 /// The UI files' stale messages, known before anything is rendered.
 fn set_stale(l10n: &mut Localizer, ui_stale: &UiStale) {
     for (locale, stale) in ui_stale {
