@@ -130,8 +130,10 @@ pub struct BuildReport {
     /// Some source catalog is not what `nashr l10n sync` would write.
     pub catalogs_out_of_date: bool,
     /// The number of stale translations of each translated locale, in the project's order.
+    /// An incremental build counts those of the articles it rendered again.
     pub stale_counts: Vec<(String, usize)>,
-    /// The stale translations of each translated locale.
+    /// The stale translations of each translated locale; an incremental build's are those
+    /// of the articles it rendered again.
     pub stale: StaleSet,
     /// Texts of each locale shown from the fallback locale, not translated yet.
     pub fallbacks: BTreeMap<String, usize>,
