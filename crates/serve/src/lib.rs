@@ -365,13 +365,13 @@ fn build(root: &Path, prev: Option<&Loaded>, scope: Scope) -> Result<Built, Erro
         project: scope.config || scope.content,
         translations: scope.config || scope.content || scope.locales,
     };
-    let (preview, rendered) = nashr_site::Preview::load(root, prev.map(|p| &p.preview), reload)?;
+    let (preview, mut rendered) = nashr_site::Preview::load(root, prev.map(|p| &p.preview), reload)?;
     let lint = if reload.translations {
         Some(lint(&nashr_check::tree::project_trees(preview.project())?)?)
     } else {
         None
     };
-    let warnings = rendered.warnings.clone();
+    let warnings = std::mem::take(&mut rendered.warnings);
     Ok(Built {
         loaded: Loaded::from(preview),
         site: Site::from(rendered),

@@ -5,6 +5,7 @@
 //! - [`Site::load`] then [`Site::build`]: `nashr build` and `nashr run`, to disk.
 //! - [`Preview::load`] then [`Preview::render`]: `nashr serve`, in memory, through the same
 //!   checks and stale detection, reusing what an edit did not touch.
+//! - [`record_stale`]: the same checks alone, for `nashr l10n sync`.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), nashr_site::Error> {
