@@ -6,7 +6,7 @@
 //! article segmented, once. The results are those of [`crate::status::status`] on
 //! [`crate::tree::project_trees`], the same functions per file.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -19,6 +19,61 @@ use crate::ftl::FtlText;
 use crate::lock::Lock;
 use crate::status::{Counts, LocaleStatus, finish, prepare, status_of};
 use crate::tree::{LOCK_FILE, Pair, has_catalog_in};
+
+/// What a build checks: [`BuildCheck::start`] takes it.
+///
+/// ```
+/// use nashr_check::in_build::CheckOptions;
+/// // An incremental build right after `nashr l10n sync`: its catalogs were just written.
+/// let options = CheckOptions::new().partial(true).catalogs(false);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckOptions {
+    partial: bool,
+    catalogs: bool,
+    references: bool,
+}
+
+impl CheckOptions {
+    /// The checks of a full build: the UI files, the source catalogs and every article's
+    /// translations; not the images and links.
+    pub fn new() -> CheckOptions {
+        CheckOptions {
+            partial: false,
+            catalogs: true,
+            references: false,
+        }
+    }
+
+    /// An incremental build checks only the articles it loaded: no UI files, no orphaned
+    /// catalogs, and the lock lines of every other file are kept.
+    pub fn partial(mut self, on: bool) -> CheckOptions {
+        self.partial = on;
+        self
+    }
+
+    /// Whether the source catalogs are checked against what `nashr l10n sync` would write
+    /// (not when the build just synced them).
+    pub fn catalogs(mut self, on: bool) -> CheckOptions {
+        self.catalogs = on;
+        self
+    }
+
+    /// Whether each article's images and `@/` links are checked too
+    /// ([`Project::reference_errors`]), for a project loaded with
+    /// [`Project::load_deferring_references`].
+    pub fn references(mut self, on: bool) -> CheckOptions {
+        self.references = on;
+        self
+    }
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions::new()
+    }
+}
 
 /// The checks of one build, shared by its rendering tasks.
 pub struct BuildCheck {
@@ -45,6 +100,8 @@ struct LocaleCheck {
     shown_dir: PathBuf,
     lock: Mutex<Lock>,
     stale: AtomicUsize,
+    /// The stale messages found so far.
+    stale_messages: Mutex<Vec<StaleMessage>>,
     /// The UI files of the source locale, by path relative to the locale directory.
     ui_files: BTreeSet<String>,
 }
@@ -56,17 +113,35 @@ pub struct BuildCheckReport {
     pub out_of_date: bool,
     /// The number of stale translations of each translated locale.
     pub stale: Vec<(String, usize)>,
+    /// The stale translations themselves, of every translated locale.
+    pub stale_messages: StaleSet,
 }
+
+/// A translation whose source changed since it was made: the message `id` of `file`, relative
+/// to the locale's directory (`site.ftl`, `articles/<slug>.ftl`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct StaleMessage {
+    pub file: String,
+    pub id: String,
+}
+
+/// The stale translations of each translated locale (every such locale has an entry).
+pub type StaleSet = BTreeMap<String, BTreeSet<StaleMessage>>;
 
 /// Stale UI messages of each locale, as `(locale, [(file, id)])`: what
 /// `Localizer::set_stale` takes before anything is rendered.
 pub type UiStale = Vec<(String, Vec<(String, String)>)>;
 
 impl BuildCheck {
-    /// Loads the lock of every translated locale and, unless `partial`, checks the UI files.
-    /// Reads no article (`project.articles` may be empty): `nashr build` runs it while the
-    /// articles load.
-    pub fn start(project: &Project, partial: bool, check_catalogs: bool) -> Result<(BuildCheck, UiStale), Error> {
+    /// Loads the lock of every translated locale and, unless the check is partial, checks the
+    /// UI files. Reads no article (`project.articles` may be empty): `nashr build` runs it
+    /// while the articles load.
+    pub fn start(project: &Project, options: CheckOptions) -> Result<(BuildCheck, UiStale), Error> {
+        let CheckOptions {
+            partial,
+            catalogs: check_catalogs,
+            references,
+        } = options;
         let mut locales = Vec::new();
         let mut ui_stale = Vec::new();
         // An incremental build looks at no UI file: no need to list the locale directories.
@@ -97,12 +172,20 @@ impl BuildCheck {
                 status_of(&pairs, &mut lock, &mut ui, false);
             }
             let stale: Vec<(String, String)> = ui.stale().map(|(f, id)| (f.to_string(), id.to_string())).collect();
+            let stale_messages = stale
+                .iter()
+                .map(|(file, id)| StaleMessage {
+                    file: file.clone(),
+                    id: id.clone(),
+                })
+                .collect();
             locales.push(LocaleCheck {
                 locale: spec.locale.clone(),
                 dir: spec.dir,
                 shown_dir: spec.shown_dir,
                 lock: Mutex::new(lock),
                 stale: AtomicUsize::new(stale.len()),
+                stale_messages: Mutex::new(stale_messages),
                 ui_files,
             });
             ui_stale.push((spec.locale, stale));
@@ -113,17 +196,10 @@ impl BuildCheck {
             locales,
             seen: Mutex::default(),
             out_of_date: AtomicBool::new(false),
-            references: false,
+            references,
             slugs: std::sync::OnceLock::new(),
         };
         Ok((check, ui_stale))
-    }
-
-    /// Also checks each article's images and `@/` links ([`Project::reference_errors`]), for
-    /// a project loaded with [`Project::load_deferring_references`].
-    pub fn with_reference_checks(mut self, on: bool) -> BuildCheck {
-        self.references = on;
-        self
     }
 
     /// Checks one article: `segments` aligned with `on_disk` (its source catalog as it is on
@@ -208,6 +284,10 @@ impl BuildCheck {
             relock(&locale.lock).put_file(&rel, file_lock);
             if !status.stale_ids.is_empty() {
                 locale.stale.fetch_add(status.stale_ids.len(), Ordering::Relaxed);
+                relock(&locale.stale_messages).extend(status.stale_ids.iter().map(|id| StaleMessage {
+                    file: rel.clone(),
+                    id: id.clone(),
+                }));
                 stale.push((locale.locale.clone(), status.stale_ids));
             }
         }
@@ -241,6 +321,7 @@ impl BuildCheck {
         let mut report = BuildCheckReport {
             out_of_date: self.check_catalogs && self.out_of_date.load(Ordering::Relaxed),
             stale: Vec::new(),
+            stale_messages: StaleSet::new(),
         };
         for locale in &self.locales {
             let mut lock = std::mem::take(&mut *relock(&locale.lock));
@@ -260,6 +341,10 @@ impl BuildCheck {
             report
                 .stale
                 .push((locale.locale.clone(), locale.stale.load(Ordering::Relaxed)));
+            let messages = std::mem::take(&mut *relock(&locale.stale_messages));
+            report
+                .stale_messages
+                .insert(locale.locale.clone(), messages.into_iter().collect());
         }
         Ok(report)
     }

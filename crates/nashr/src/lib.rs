@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use nashr_content::{Error, Project};
-use nashr_l10n::Localizer;
 
 /// Exit code for problems in the user's input.
 pub const EXIT_INPUT: u8 = 1;
@@ -279,167 +278,73 @@ impl Ui<'_> {
     }
 }
 
-/// Resident and peak memory, for the debug log's phase lines (Linux; empty elsewhere).
-fn memory_use() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result<u8, Error> {
     let started = Instant::now();
-    let inputs_read_after = std::time::SystemTime::now();
-    let config = nashr_content::Config::load(root)?;
-    let out_dir = match &args.out {
-        Some(dir) if dir.is_absolute() => dir.clone(),
-        Some(dir) => std::env::current_dir()
-            .map(|c| c.join(dir))
-            .unwrap_or_else(|_| dir.clone()),
-        None => root.join(&config.build.output_dir),
-    };
-    let options = nashr_render::BuildOptions {
-        out_dir: out_dir.clone(),
-        render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
-        state: Some(root.join(nashr_render::incremental::STATE_FILE)),
-        started: inputs_read_after,
-        check: None,
-    };
-    let plan = if sync_first || args.full {
-        nashr_render::incremental::Plan::Full("asked for".into())
-    } else {
-        nashr_render::incremental::plan(root, &config, &options)?
-    };
-    let shown_out = out_dir.strip_prefix(root).unwrap_or(&out_dir).to_path_buf();
-    let phase = |name: &str| {
-        tracing::debug!(
-            "build: {name} done at {:.1} ms ({})",
-            started.elapsed().as_secs_f64() * 1000.0,
-            memory_use()
-        )
-    };
-    match &plan {
-        nashr_render::incremental::Plan::Full(why) => tracing::debug!("build: full: {why}"),
-        nashr_render::incremental::Plan::Changed { articles, .. } => {
-            tracing::debug!("build: {} article(s) to render again", articles.len())
-        }
-        nashr_render::incremental::Plan::Nothing { .. } => {}
+    let mut settings = nashr_site::BuildSettings::new().full(args.full).sync_first(sync_first);
+    if let Some(dir) = &args.out {
+        settings = settings.out_dir(dir);
     }
-    phase("plan");
-    if let nashr_render::incremental::Plan::Nothing { articles } = &plan {
+    let mut site = nashr_site::Site::load(root, settings)?;
+    site.sync_catalogs(&mut |change| match change {
+        nashr_site::SyncedFile::Updated(p) => ui.info(format!("updated {}", p.display())),
+        nashr_site::SyncedFile::Removed(p) => ui.info(format!("removed {}", p.display())),
+    })?;
+    // The bar appears when rendering starts.
+    let bar = std::sync::OnceLock::new();
+    let show_bar = ui.interactive && !ui.quiet;
+    let progress = |phase: &str, done: usize, total: usize| {
+        if !show_bar {
+            return;
+        }
+        let bar = bar.get_or_init(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_message("rendering");
+            bar
+        });
+        if done == 1 {
+            bar.set_message(phase.to_string());
+        }
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let report = site.build(&progress);
+    if let Some(bar) = bar.get() {
+        bar.finish_and_clear();
+    }
+    print_build(root, &report?, started, ui);
+    Ok(0)
+}
+
+/// What `nashr build` says about a build.
+fn print_build(root: &Path, report: &nashr_site::BuildReport, started: Instant, ui: &mut Ui) {
+    let shown_out = report.out_dir.strip_prefix(root).unwrap_or(&report.out_dir);
+    if report.nothing_changed {
         ui.info(format!(
-            "built {articles} article{} in {} locale{}: nothing changed since the last build, 0 files written in {} ({:.2} s)",
-            plural(*articles),
-            config.site.locales.len(),
-            plural(config.site.locales.len()),
+            "built {} article{} in {} locale{}: nothing changed since the last build, 0 files written in {} ({:.2} s)",
+            report.articles,
+            plural(report.articles),
+            report.locales,
+            plural(report.locales),
             shown_out.display(),
             started.elapsed().as_secs_f64()
         ));
-        return Ok(0);
+        return;
     }
-    let partial = matches!(plan, nashr_render::incremental::Plan::Changed { .. });
-    // The check of the UI files (and the load of the 26 MB lock of a large site) reads no
-    // article: it runs while the articles load, unless a sync comes first (it may write
-    // newsletter catalogs, which are UI files). The catalog check and stale detection of
-    // the articles run on each article in the task that renders it (`nashr_check::in_build`).
-    let without_articles = Project {
-        root: root.to_path_buf(),
-        config: config.clone(),
-        articles: Vec::new(),
-    };
-    let (project, early_check) = std::thread::scope(|scope| {
-        let early = (!sync_first)
-            .then(|| scope.spawn(|| nashr_check::in_build::BuildCheck::start(&without_articles, partial, true)));
-        let project = match &plan {
-            nashr_render::incremental::Plan::Changed { articles, slugs, .. } => {
-                Project::load_only_among(root, config, articles, slugs.clone())
-            }
-            // Every article is rendered: the checks of its images and links run on the parse
-            // it is rendered from (`BuildCheck::with_reference_checks`).
-            _ => Project::load_deferring_references(root),
-        };
-        let early = early.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        (project, early)
-    });
-    let project = project?;
-    phase("load articles");
-    if sync_first {
-        let report = nashr_l10n::sync::sync(&project, false)?;
-        for p in &report.changed {
-            ui.info(format!("updated {}", p.display()));
-        }
-        for p in nashr_newsletter::issue::sync_catalogs(&project, false)? {
-            ui.info(format!("updated {}", p.display()));
-        }
-        for p in &report.removed {
-            ui.info(format!("removed {}", p.display()));
-        }
-    }
-    let (check, ui_stale) = match early_check {
-        Some(checked) => checked?,
-        None => nashr_check::in_build::BuildCheck::start(&project, partial, !sync_first)?,
-    };
-    let check = std::sync::Arc::new(check.with_reference_checks(!partial));
-    phase("UI translations checked");
-    let mut l10n = Localizer::load_lazy(&project)?;
-    phase("translations");
-    for (locale, stale) in &ui_stale {
-        l10n.set_stale(locale, stale.iter().map(|(file, id)| (file.as_str(), id.as_str())));
-    }
-    let options = nashr_render::BuildOptions {
-        check: Some(std::sync::Arc::new(BuildChecker(check.clone()))),
-        ..options
-    };
-    let l10n = std::sync::Arc::new(l10n);
-    let bar = if ui.interactive && !ui.quiet {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_message("rendering");
-        Some(bar)
-    } else {
-        None
-    };
-    let progress = |phase: &str, done: usize, total: usize| {
-        if let Some(bar) = &bar {
-            if done == 1 {
-                bar.set_message(phase.to_string());
-            }
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        }
-    };
-    let report = match plan {
-        nashr_render::incremental::Plan::Changed { state, removed, .. } => {
-            nashr_render::incremental::build_changed(&project, &l10n, &options, *state, &removed, &progress)
-        }
-        _ => nashr_render::build(&project, &l10n, &options, &progress),
-    };
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    phase("render and write");
-    // The locks are saved even when rendering failed, as they were before it started.
-    let checked = check.finish(&project);
-    phase("translation checks finished");
-    let report = report?;
-    let checked = checked?;
-    if checked.out_of_date {
+    if report.catalogs_out_of_date {
         ui.warn("translation catalogs are out of date with the articles; run `nashr l10n sync`");
     }
-    for (locale, n) in checked.stale.iter().filter(|(_, n)| *n > 0) {
+    for (locale, n) in report.stale_counts.iter().filter(|(_, n)| *n > 0) {
         ui.info(format!(
             "{locale}: {n} translation{} stale (the source changed since); see `nashr l10n status {locale} -v`",
             if *n == 1 { " is" } else { "s are" },
         ));
     }
-    for w in report.warnings.iter().cloned().chain(l10n.warnings()) {
+    for w in &report.warnings {
         ui.warn(w);
     }
     ui.info(format!(
@@ -452,40 +357,18 @@ fn build(root: &Path, args: &BuildArgs, ui: &mut Ui, sync_first: bool) -> Result
         report.unchanged,
         report.removed.len(),
         shown_out.display(),
-        if partial {
+        if report.incremental {
             format!("{} pages rendered again, ", report.rendered)
         } else {
             String::new()
         },
         started.elapsed().as_secs_f64()
     ));
-    for (locale, n) in l10n.fallback_counts() {
+    for (locale, n) in &report.fallbacks {
         ui.info(format!(
             "{locale}: {n} text{} not translated yet, shown from the fallback locale (see locales/{locale}/)",
-            plural(n)
+            plural(*n)
         ));
-    }
-    // The articles, catalogs and locks of a large site (150 MB at 10,000 articles) are freed
-    // on a thread of their own: freeing them took the main thread 14 ms after the summary was
-    // printed, and the process exits without waiting for it.
-    std::thread::spawn(move || drop((project, l10n, check)));
-    Ok(0)
-}
-
-/// `nashr-check`'s build checks, run by the renderer on each article.
-struct BuildChecker(std::sync::Arc<nashr_check::in_build::BuildCheck>);
-
-impl nashr_render::ArticleCheck for BuildChecker {
-    fn check(
-        &self,
-        s: &nashr_render::ArticleSources<'_>,
-    ) -> Result<Vec<(String, Vec<String>)>, Vec<nashr_content::SourceError>> {
-        self.0
-            .article(s.project, s.article, s.segments, s.source_catalog, s.translation)
-    }
-
-    fn not_rendered(&self, project: &Project, article: &nashr_content::Article) -> Vec<nashr_content::SourceError> {
-        self.0.not_rendered(project, article)
     }
 }
 
@@ -517,7 +400,7 @@ fn sync(root: &Path, check: bool, ui: &mut Ui) -> Result<u8, Error> {
     if !check {
         // Record which translations the source edits made stale, while the old fingerprints
         // are still in the lock files.
-        nashr_check::status::status(&nashr_check::tree::project_trees(&project)?)?;
+        nashr_site::record_stale(&project)?;
     }
     if check && !report.is_clean() {
         ui.warn("run `nashr l10n sync` and commit the catalogs");

@@ -387,13 +387,26 @@ pub fn render(
     options: &RenderOptions,
     progress: &Progress<'_>,
 ) -> Result<Rendered, Error> {
+    render_checked(project, l10n, options, None, progress)
+}
+
+/// [`render`], running `check` on every article in the task that renders it, as [`build`]
+/// runs [`BuildOptions::check`]: a preview finds stale translations the way a build does.
+pub fn render_checked(
+    project: &Project,
+    l10n: &Arc<Localizer>,
+    options: &RenderOptions,
+    check: Option<Arc<dyn ArticleCheck>>,
+    progress: &Progress<'_>,
+) -> Result<Rendered, Error> {
+    let renderer = site::SiteRenderer::new(project, l10n.clone(), options.now, options.marks)?.with_check(check);
     let sink = MemorySink::new();
-    let report = render_to(project, l10n, options, &sink, progress)?;
+    let done = full(&renderer, &sink, progress)?;
     Ok(Rendered {
         outputs: sink.into_outputs(),
-        marks: report.marks,
-        articles: report.articles,
-        warnings: report.warnings,
+        articles: done.articles.len(),
+        warnings: renderer.warnings(),
+        marks: renderer.marks.into_pages(),
     })
 }
 

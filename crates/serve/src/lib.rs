@@ -1,7 +1,7 @@
 //! `nashr serve`: a preview of the site for editors and translators.
 //!
-//! - The site is rendered in memory by `nashr_render::render`, the code path of
-//!   `nashr build`, and served from memory; nothing is written to `public/`.
+//! - The site is rendered in memory by `nashr_site::Preview`, through the checks and stale
+//!   detection of `nashr build`, and served from memory; nothing is written to `public/`.
 //! - Files under `content/`, `locales/`, `templates/`, `static/` and `nashr.toml` are watched
 //!   (`notify`, debounced); a change re-renders what it can affect, reusing the rest: a
 //!   `.ftl` edit reloads the translations but not the articles, a template or stylesheet edit
@@ -187,6 +187,17 @@ impl Scope {
 struct Loaded {
     project: Arc<Project>,
     l10n: Arc<Localizer>,
+    preview: nashr_site::Preview,
+}
+
+impl From<nashr_site::Preview> for Loaded {
+    fn from(preview: nashr_site::Preview) -> Loaded {
+        Loaded {
+            project: preview.project().clone(),
+            l10n: preview.l10n().clone(),
+            preview,
+        }
+    }
 }
 
 /// The rendered site.
@@ -298,9 +309,9 @@ impl State {
             return Some(site.clone());
         }
         let loaded = snap.loaded.as_ref()?;
-        match render_site(loaded, true) {
-            Ok((site, _)) => {
-                let site = Arc::new(site);
+        match loaded.preview.render(true) {
+            Ok(rendered) => {
+                let site = Arc::new(Site::from(rendered));
                 if let Ok(mut m) = self.marked.lock() {
                     *m = Some((snap.site_version, site.clone()));
                 }
@@ -314,6 +325,30 @@ impl State {
     }
 }
 
+/// `/_nashr/status`: the site version, the last rebuild, the overlay's problems, and the
+/// stale translations of the last good build (as `nashr build` finds them).
+fn status(snap: &Snapshot) -> serde_json::Value {
+    let stale: Vec<serde_json::Value> = snap
+        .loaded
+        .iter()
+        .flat_map(|l| l.preview.stale())
+        .flat_map(|(locale, messages)| {
+            messages
+                .iter()
+                .map(move |m| serde_json::json!({ "locale": locale, "file": m.file, "id": m.id }))
+        })
+        .collect();
+    serde_json::json!({
+        "site_version": snap.site_version,
+        "build_ms": snap.build_ms,
+        "problems": snap.problems.iter().map(|p| serde_json::json!({
+            "file": p.file, "line": p.line, "column": p.column, "message": p.message,
+            "line_text": p.line_text, "blocking": p.blocking,
+        })).collect::<Vec<_>>(),
+        "stale": stale,
+    })
+}
+
 struct Built {
     loaded: Loaded,
     site: Site,
@@ -322,47 +357,27 @@ struct Built {
     warnings: Vec<String>,
 }
 
-/// Loads what `scope` says changed (reusing the rest of `prev`) and renders the site.
+/// Loads what `scope` says changed (reusing the rest of `prev`) and renders the site, with
+/// the checks and stale detection of `nashr build` (`nashr_site`).
 fn build(root: &Path, prev: Option<&Loaded>, scope: Scope) -> Result<Built, Error> {
-    let reuse_project = prev.filter(|_| !scope.config && !scope.content);
-    let project = match reuse_project {
-        Some(p) => p.project.clone(),
-        None => Arc::new(Project::load(root)?),
-    };
     // Stale marks depend on the articles (their source text) as well as on the translations.
-    // The translation trees (with every article's source catalog) are computed once and serve
-    // both stale detection and lint.
-    let translations_changed = scope.config || scope.content || scope.locales;
-    let trees = match (prev, translations_changed) {
-        (Some(_), false) => None,
-        _ => Some(nashr_check::tree::project_trees(&project)?),
+    let reload = nashr_site::Reload {
+        project: scope.config || scope.content,
+        translations: scope.config || scope.content || scope.locales,
     };
-    let l10n = match (prev, &trees) {
-        (Some(p), None) => p.l10n.clone(),
-        (_, trees) => Arc::new(load_localizer(&project, trees.as_deref().unwrap_or_default())?),
+    let (preview, mut rendered) = nashr_site::Preview::load(root, prev.map(|p| &p.preview), reload)?;
+    let lint = if reload.translations {
+        Some(lint(&nashr_check::tree::project_trees(preview.project())?)?)
+    } else {
+        None
     };
-    let loaded = Loaded { project, l10n };
-    let (site, warnings) = render_site(&loaded, false)?;
-    let lint = match &trees {
-        Some(trees) if translations_changed => Some(lint(trees)?),
-        _ => None,
-    };
+    let warnings = std::mem::take(&mut rendered.warnings);
     Ok(Built {
-        loaded,
-        site,
+        loaded: Loaded::from(preview),
+        site: Site::from(rendered),
         lint,
         warnings,
     })
-}
-
-/// The translations, with stale translations known (as `nashr build` loads them).
-fn load_localizer(project: &Project, trees: &[nashr_check::tree::LocaleTree]) -> Result<Localizer, Error> {
-    let mut l10n = Localizer::load(project)?;
-    for locale in nashr_check::status::status(trees)? {
-        let stale: Vec<_> = locale.stale().collect();
-        l10n.set_stale(&locale.locale, stale);
-    }
-    Ok(l10n)
 }
 
 /// `nashr l10n lint` errors (warnings are for `nashr l10n lint` itself).
@@ -384,21 +399,13 @@ fn lint(trees: &[nashr_check::tree::LocaleTree]) -> Result<Vec<Problem>, Error> 
         .collect())
 }
 
-fn render_site(loaded: &Loaded, marks: bool) -> Result<(Site, Vec<String>), Error> {
-    let options = nashr_render::RenderOptions {
-        now: jiff::Timestamp::now(),
-        marks,
-    };
-    let rendered = nashr_render::render(&loaded.project, &loaded.l10n, &options, &|_, _, _| {})?;
-    let mut warnings = rendered.warnings;
-    warnings.extend(loaded.l10n.warnings());
-    Ok((
+impl From<nashr_site::Rendered> for Site {
+    fn from(rendered: nashr_site::Rendered) -> Site {
         Site {
             files: rendered.outputs.into_iter().map(|o| (o.path, o.bytes)).collect(),
             marks: rendered.marks,
-        },
-        warnings,
-    ))
+        }
+    }
 }
 
 /// A running preview server; dropping it stops it.
@@ -644,16 +651,7 @@ fn route(state: &State, req: &Request) -> Response {
     match path {
         "/_nashr/client.js" => return Response::new(200, "text/javascript; charset=utf-8", inject::CLIENT_JS),
         "/_nashr/client.css" => return Response::new(200, "text/css; charset=utf-8", inject::CLIENT_CSS),
-        "/_nashr/status" => {
-            return Response::json(&serde_json::json!({
-                "site_version": snap.site_version,
-                "build_ms": snap.build_ms,
-                "problems": snap.problems.iter().map(|p| serde_json::json!({
-                    "file": p.file, "line": p.line, "column": p.column, "message": p.message,
-                    "line_text": p.line_text, "blocking": p.blocking,
-                })).collect::<Vec<_>>(),
-            }));
-        }
+        "/_nashr/status" => return Response::json(&status(&snap)),
         "/_nashr/marks" => return marks_json(state, req),
         _ => {}
     }
