@@ -2,10 +2,12 @@
 //! (Arabic yeh and kaf, Arabic-Indic digits), invisible characters where a ZWNJ was meant,
 //! direction marks, and the replacement character left by a broken encoding.
 
+use crate::lint::Code;
+
 /// A problem found in one text element, with its position in the file.
 #[derive(Debug, Clone)]
 pub struct CharFinding {
-    pub code: &'static str,
+    pub code: Code,
     /// Byte offset in the file and byte length of the offending characters.
     pub offset: usize,
     pub len: usize,
@@ -37,13 +39,13 @@ pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFind
         };
         match c {
             '\u{064A}' | '\u{0649}' if persian => push(
-                "arabic-yeh-kaf",
+                Code::ArabicYehKaf,
                 format!("Arabic letter {} ({}) instead of the Persian ی", c, codepoint(c)),
                 "Persian readers and search expect ی (U+06CC); `nashr l10n lint --fix` replaces it",
                 Some("\u{06CC}".into()),
             ),
             '\u{0643}' if persian => push(
-                "arabic-yeh-kaf",
+                Code::ArabicYehKaf,
                 format!("Arabic letter ك ({}) instead of the Persian ک", codepoint(c)),
                 "Persian readers and search expect ک (U+06A9); `nashr l10n lint --fix` replaces it",
                 Some("\u{06A9}".into()),
@@ -51,14 +53,14 @@ pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFind
             '\u{0660}'..='\u{0669}' if persian => {
                 let persian_digit = char::from_u32(c as u32 - 0x0660 + 0x06F0).unwrap_or(c);
                 push(
-                    "arabic-indic-digits",
+                    Code::ArabicIndicDigits,
                     format!("Arabic-Indic digit {c} ({}) in Persian text", codepoint(c)),
                     "Persian uses the digits ۰۱۲۳۴۵۶۷۸۹ (4, 5 and 6 look different); `--fix` replaces them",
                     Some(persian_digit.to_string()),
                 )
             }
             '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => push(
-                "bidi-control",
+                Code::BidiControl,
                 format!("invisible direction control {} ({})", codepoint(c), bidi_name(c)),
                 "delete it: nashr isolates names and numbers inside the text itself, and a stray mark ends up in titles, links and email subjects",
                 None,
@@ -71,7 +73,7 @@ pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFind
                     continue;
                 }
                 push(
-                    "zero-width",
+                    Code::ZeroWidth,
                     format!(
                         "invisible {} ({}) where a zero-width non-joiner (ZWNJ, U+200C) is probably meant",
                         zero_width_name(c),
@@ -90,14 +92,14 @@ pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFind
                 || next.is_some_and(char::is_whitespace) =>
             {
                 push(
-                    "stray-zwnj",
+                    Code::StrayZwnj,
                     "zero-width non-joiner (ZWNJ) next to a space or another ZWNJ does nothing".to_string(),
                     "remove it; a ZWNJ belongs between two letters, as in می‌شود; `--fix` removes it",
                     Some(String::new()),
                 )
             }
             '\u{FFFD}' => push(
-                "replacement-character",
+                Code::ReplacementCharacter,
                 "replacement character � (U+FFFD): some text was lost when the file was converted".to_string(),
                 "retype the damaged word; check that your editor saves files as UTF-8",
                 None,
@@ -116,7 +118,7 @@ fn mixed_digits(text: &str, base: usize, out: &mut Vec<CharFinding>) {
             && scripts.count_ones() > 1
         {
             out.push(CharFinding {
-                code: "mixed-digits",
+                code: Code::MixedDigits,
                 offset: base + start,
                 len: end - start,
                 message: format!("the number {} mixes digits of different scripts", &text[start..end]),
@@ -205,7 +207,7 @@ mod tests {
     fn codes(text: &str, persian: bool) -> Vec<&'static str> {
         let mut out = Vec::new();
         check_text(text, 0, persian, &mut out);
-        out.iter().map(|f| f.code).collect()
+        out.iter().map(|f| f.code.as_str()).collect()
     }
 
     #[test]

@@ -231,12 +231,12 @@ pub fn dir_trees(reference: &Path, l10n_dirs: &[PathBuf], locale: Option<&str>) 
 }
 
 /// Every `.ftl` file under `dir`, by path relative to it.
-fn read_tree(dir: &Path, what: &str) -> Result<BTreeMap<String, FtlText>, Error> {
+fn read_tree(dir: &Path, what: &'static str) -> Result<BTreeMap<String, FtlText>, Error> {
     if !dir.is_dir() {
-        return Err(Error::Environment(format!(
-            "the {what} directory {} does not exist",
-            dir.display()
-        )));
+        return Err(Error::MissingDirectory {
+            role: what,
+            dir: dir.to_path_buf(),
+        });
     }
     let mut files = BTreeMap::new();
     for path in ftl_files(dir, true)? {
@@ -254,10 +254,7 @@ fn locale_of_dir(dir: &Path) -> Result<String, Error> {
         .unwrap_or_default();
     match name.parse::<LanguageIdentifier>() {
         Ok(id) if !name.is_empty() && id.language.as_str() != "und" => Ok(name),
-        _ => Err(Error::Environment(format!(
-            "cannot tell the language of {} from its name; pass --locale CODE (for example --locale fa)",
-            dir.display()
-        ))),
+        _ => Err(Error::LocaleOfDirectory { dir: dir.to_path_buf() }),
     }
 }
 

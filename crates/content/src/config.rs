@@ -190,10 +190,7 @@ impl Config {
         let path = root.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                Error::Environment(format!(
-                    "{} not found: run nashr inside a nashr project or pass --root DIR",
-                    path.display()
-                ))
+                Error::NotAProject { config: path.clone() }
             } else {
                 Error::io(&path, e)
             }

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use article::{Article, Document, FrontMatter, Hero, Status};
 pub use config::{Calendar, Config, Digits, StaleMode};
-pub use diag::{Error, SourceError};
+pub use diag::{BuildStateError, Error, Secret, SourceError};
 pub use slug::slugify;
 
 /// The Markdown dialect nashr reads: CommonMark plus tables and strikethrough. Every stage

@@ -529,7 +529,7 @@ fn load_locale(
 ) -> Result<LocaleData, Error> {
     let langid: LanguageIdentifier = code
         .parse()
-        .map_err(|_| Error::Environment(format!("`{code}` is not a locale code")))?;
+        .map_err(|_| Error::InvalidLocale { code: code.to_string() })?;
     let config = &project.config;
     let format = LocaleFormat::new(code, config.calendar(code), config.digits(code)).map_err(|e| {
         Error::Environment(format!(
