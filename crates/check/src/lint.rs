@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::ftl::{Entry, FtlText, Parsed, PatternInfo, offset_in, variant_key};
 use crate::markup;
-use crate::script;
+use crate::script::{self, Orthography};
 use crate::status::first_of_each;
 use crate::tree::{LocaleTree, Pair};
 
@@ -332,7 +332,7 @@ struct LocaleRules {
     /// `one` matches numbers other than 1 (0 in fa, hi, fr): a `[one]` variant must show the
     /// number.
     one_beyond_1: bool,
-    persian: bool,
+    orthography: Orthography,
 }
 
 impl LocaleRules {
@@ -376,7 +376,11 @@ impl LocaleRules {
             locale: locale.to_string(),
             categories,
             one_beyond_1,
-            persian: matches!(language.as_str(), "fa" | "prs"),
+            orthography: if matches!(language.as_str(), "fa" | "prs") {
+                Orthography::Persian
+            } else {
+                Orthography::Other
+            },
         }
     }
 }
@@ -901,7 +905,7 @@ impl Ctx<'_> {
             for text in &info.texts {
                 let mut chars = Vec::new();
                 let base = offset_in(&file.text, text);
-                script::check_text(text, base, self.rules.persian, &mut chars);
+                script::check_text(text, base, self.rules.orthography, &mut chars);
                 for c in chars {
                     self.push(file, c.offset, c.len, c.code, id, c.message, c.hint);
                     if let Some(replacement) = c.fix

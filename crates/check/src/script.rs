@@ -19,8 +19,17 @@ pub struct CharFinding {
 
 const ZWNJ: char = '\u{200C}';
 
+/// Whose spelling rules apply on top of the checks every text gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orthography {
+    /// Persian letters and digits are expected (fa, prs).
+    Persian,
+    Other,
+}
+
 /// Checks one text element (never a placeable) that starts at byte `base` of its file.
-pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFinding>) {
+pub fn check_text(text: &str, base: usize, orthography: Orthography, out: &mut Vec<CharFinding>) {
+    let persian = orthography == Orthography::Persian;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for (i, &(at, c)) in chars.iter().enumerate() {
         let prev = i.checked_sub(1).map(|j| chars[j].1);
@@ -204,40 +213,42 @@ pub fn apply(text: &str, mut fixes: Vec<(std::ops::Range<usize>, String)>) -> St
 mod tests {
     use super::*;
 
-    fn codes(text: &str, persian: bool) -> Vec<&'static str> {
+    use Orthography::{Other, Persian};
+
+    fn codes(text: &str, orthography: Orthography) -> Vec<&'static str> {
         let mut out = Vec::new();
-        check_text(text, 0, persian, &mut out);
+        check_text(text, 0, orthography, &mut out);
         out.iter().map(|f| f.code.as_str()).collect()
     }
 
     #[test]
     fn persian_letters_and_digits() {
-        assert_eq!(codes("فيزيوتراپی", true), ["arabic-yeh-kaf", "arabic-yeh-kaf"]);
-        assert_eq!(codes("كمک", true), ["arabic-yeh-kaf"]);
-        assert!(codes("فيزيو", false).is_empty(), "only Persian text is checked for yeh");
-        assert_eq!(codes("۱۲۳ و ١٢٣", true), ["arabic-indic-digits"; 3]);
-        assert_eq!(codes("۱2۳", true), ["mixed-digits"]);
-        assert!(codes("۱٬۲۳۴٫۵ و 2025", true).is_empty());
+        assert_eq!(codes("فيزيوتراپی", Persian), ["arabic-yeh-kaf", "arabic-yeh-kaf"]);
+        assert_eq!(codes("كمک", Persian), ["arabic-yeh-kaf"]);
+        assert!(codes("فيزيو", Other).is_empty(), "only Persian text is checked for yeh");
+        assert_eq!(codes("۱۲۳ و ١٢٣", Persian), ["arabic-indic-digits"; 3]);
+        assert_eq!(codes("۱2۳", Persian), ["mixed-digits"]);
+        assert!(codes("۱٬۲۳۴٫۵ و 2025", Persian).is_empty());
     }
 
     #[test]
     fn invisible_characters() {
-        assert_eq!(codes("می\u{200B}شود", true), ["zero-width"]);
-        assert!(codes("می\u{200C}شود", true).is_empty());
-        assert_eq!(codes("می \u{200C}شود", true), ["stray-zwnj"]);
-        assert_eq!(codes("a\u{200F}b", false), ["bidi-control"]);
+        assert_eq!(codes("می\u{200B}شود", Persian), ["zero-width"]);
+        assert!(codes("می\u{200C}شود", Persian).is_empty());
+        assert_eq!(codes("می \u{200C}شود", Persian), ["stray-zwnj"]);
+        assert_eq!(codes("a\u{200F}b", Other), ["bidi-control"]);
         assert!(
-            codes("👩\u{200D}⚕", false).is_empty(),
+            codes("👩\u{200D}⚕", Other).is_empty(),
             "emoji sequences keep their joiner"
         );
-        assert_eq!(codes("caf\u{FFFD}", false), ["replacement-character"]);
+        assert_eq!(codes("caf\u{FFFD}", Other), ["replacement-character"]);
     }
 
     #[test]
     fn fixes_replace_exact_ranges() {
         let text = "فيزيو كار ١";
         let mut found = Vec::new();
-        check_text(text, 0, true, &mut found);
+        check_text(text, 0, Persian, &mut found);
         let fixes = found
             .iter()
             .filter_map(|f| f.fix.clone().map(|r| (f.offset..f.offset + f.len, r)))
