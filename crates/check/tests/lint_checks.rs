@@ -325,6 +325,10 @@ fn a_locale_is_taken_from_the_directory_name_or_must_be_given() {
     write(&l.join("app.ftl"), "a = آ\n");
     let err = dir_trees(&r, std::slice::from_ref(&l), None).expect_err("no locale");
     assert!(err.to_string().contains("--locale"), "{err}");
+    assert!(
+        matches!(&err, nashr_content::Error::LocaleOfDirectory { dir } if *dir == l),
+        "{err:?}"
+    );
     let trees = dir_trees(&r, &[l], Some("fa")).expect("trees");
     assert_eq!(trees[0].locale, "fa");
 }

@@ -344,6 +344,15 @@ pub fn is_locale_code(code: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_directory_without_nashr_toml_is_not_a_project() {
+        let root = std::env::temp_dir().join(format!("nashr-not-a-project-{}", std::process::id()));
+        match Config::load(&root) {
+            Err(Error::NotAProject { config }) => assert_eq!(config, root.join(CONFIG_FILE)),
+            other => panic!("expected NotAProject, got {other:?}"),
+        }
+    }
+
     const OK: &str = "[site]\nbase_url = \"https://c.example/blog\"\nlocales = [\"en\", \"fa\"]\n";
 
     #[test]

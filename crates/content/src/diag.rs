@@ -390,6 +390,64 @@ mod tests {
     }
 
     #[test]
+    fn typed_errors_say_what_to_do() {
+        let not_a_project = Error::NotAProject {
+            config: PathBuf::from("site/nashr.toml"),
+        };
+        assert_eq!(
+            not_a_project.to_string(),
+            "site/nashr.toml not found: run nashr inside a nashr project or pass --root DIR"
+        );
+        let untranslated = |translated: &[&str]| Error::UntranslatedLocale {
+            locale: "de".into(),
+            translated: translated.iter().map(|l| l.to_string()).collect(),
+        };
+        assert_eq!(
+            untranslated(&["fa", "ar"]).to_string(),
+            "`de` is not a translated locale of this project (translated: fa, ar)"
+        );
+        assert_eq!(
+            untranslated(&[]).to_string(),
+            "`de` is not a translated locale of this project"
+        );
+        let bind = Error::Bind {
+            address: "127.0.0.1:80".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert!(
+            bind.to_string().starts_with("cannot listen on 127.0.0.1:80: "),
+            "{bind}"
+        );
+        let secret = Error::MissingSecret {
+            var: "NASHR_UNSUBSCRIBE_KEY".into(),
+            secret: Secret::UnsubscribeKey,
+        };
+        assert!(
+            secret
+                .to_string()
+                .starts_with("set NASHR_UNSUBSCRIBE_KEY to a long random secret before sending over SMTP"),
+            "{secret}"
+        );
+        let password = Error::MissingSecret {
+            var: "WP_PASSWORD".into(),
+            secret: Secret::WordPressPassword {
+                site: "https://example.org".into(),
+                user: "editor".into(),
+            },
+        };
+        assert!(
+            password.to_string().starts_with(
+                "publishing to https://example.org needs the WordPress application password of `editor` in the environment variable WP_PASSWORD:"
+            ),
+            "{password}"
+        );
+        assert_eq!(
+            Error::from(BuildStateError::MissingArticle).to_string(),
+            "the incremental build state is missing an article; run a full build (`nashr build --full`)"
+        );
+    }
+
+    #[test]
     fn find_key_matches_toml_and_yaml() {
         let t = "title = \"x\"\n  tags: [a]\n";
         assert_eq!(find_key(t, "title"), Some(0..5));
