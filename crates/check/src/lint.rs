@@ -187,6 +187,7 @@ impl Check {
         }
     }
 
+    /// compare-locales reports the same problem.
     const fn shared_with_compare_locales(self) -> Check {
         Check {
             origin: Origin::CompareLocales,
@@ -194,6 +195,7 @@ impl Check {
         }
     }
 
+    /// `nashr l10n lint --fix` repairs its findings.
     const fn with_safe_fix(self) -> Check {
         Check {
             fixable: Fixable::Yes,
