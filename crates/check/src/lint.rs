@@ -1,7 +1,7 @@
 //! `nashr l10n lint`: every real problem in the translation files, each with a stable code,
 //! a level, `path:line:col`, the line itself and a hint written for translators.
 //!
-//! The checks marked `compare_locales` in [`CHECKS`] report what Mozilla's compare-locales
+//! The checks of [`Origin::CompareLocales`] in [`CHECKS`] report what Mozilla's compare-locales
 //! reports for `.ftl` files; the others are nashr's own (variables, functions, plural
 //! categories of the locale, Persian script, Markdown and HTML integrity).
 
@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::ftl::{Entry, FtlText, Parsed, PatternInfo, offset_in, variant_key};
 use crate::markup;
-use crate::script;
+use crate::script::{self, Orthography};
 use crate::status::first_of_each;
 use crate::tree::{LocaleTree, Pair};
 
@@ -27,225 +27,269 @@ pub enum Level {
     Warning,
 }
 
-/// A kind of finding. Codes are stable: CI configurations and scripts may rely on them.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Check {
-    pub code: &'static str,
-    pub level: Level,
-    /// compare-locales reports the same problem.
-    pub compare_locales: bool,
-    /// `nashr l10n lint --fix` can repair it.
-    pub fixable: bool,
-    pub summary: &'static str,
-}
-
-const fn check(code: &'static str, level: Level, compare_locales: bool, fixable: bool, summary: &'static str) -> Check {
-    Check {
-        code,
-        level,
-        compare_locales,
-        fixable,
-        summary,
+impl Level {
+    /// As reports print it: `error[…]`, `warning[…]`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
     }
 }
 
-use Level::{Error as E, Warning as W};
+/// The code of a check. Codes are stable: `--json` output, reports and CI configurations
+/// name them by [`Code::as_str`], which is also how they serialize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    Syntax,
+    NoDefaultVariant,
+    DuplicateId,
+    MissingValue,
+    ObsoleteValue,
+    MissingAttribute,
+    ObsoleteAttribute,
+    DuplicateAttribute,
+    DuplicateVariant,
+    MissingPluralCategory,
+    MissingMessageReference,
+    ObsoleteMessageReference,
+    MissingTermReference,
+    ObsoleteTermReference,
+    ReplacementCharacter,
+    Stale,
+    ReferenceSyntax,
+    ReferenceDuplicateId,
+    UnknownVariable,
+    DroppedVariable,
+    UnknownFunction,
+    UndefinedReference,
+    UnknownPluralCategory,
+    OneWithoutNumber,
+    ArabicYehKaf,
+    ArabicIndicDigits,
+    MixedDigits,
+    BidiControl,
+    ZeroWidth,
+    StrayZwnj,
+    LinkTarget,
+    ImagePath,
+    InlineCode,
+    UnbalancedEmphasis,
+    HtmlNotAllowed,
+}
+
+impl Code {
+    /// The code as reports, `--json` and the README spell it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "syntax",
+            Code::NoDefaultVariant => "no-default-variant",
+            Code::DuplicateId => "duplicate-id",
+            Code::MissingValue => "missing-value",
+            Code::ObsoleteValue => "obsolete-value",
+            Code::MissingAttribute => "missing-attribute",
+            Code::ObsoleteAttribute => "obsolete-attribute",
+            Code::DuplicateAttribute => "duplicate-attribute",
+            Code::DuplicateVariant => "duplicate-variant",
+            Code::MissingPluralCategory => "missing-plural-category",
+            Code::MissingMessageReference => "missing-message-reference",
+            Code::ObsoleteMessageReference => "obsolete-message-reference",
+            Code::MissingTermReference => "missing-term-reference",
+            Code::ObsoleteTermReference => "obsolete-term-reference",
+            Code::ReplacementCharacter => "replacement-character",
+            Code::Stale => "stale",
+            Code::ReferenceSyntax => "reference-syntax",
+            Code::ReferenceDuplicateId => "reference-duplicate-id",
+            Code::UnknownVariable => "unknown-variable",
+            Code::DroppedVariable => "dropped-variable",
+            Code::UnknownFunction => "unknown-function",
+            Code::UndefinedReference => "undefined-reference",
+            Code::UnknownPluralCategory => "unknown-plural-category",
+            Code::OneWithoutNumber => "one-without-number",
+            Code::ArabicYehKaf => "arabic-yeh-kaf",
+            Code::ArabicIndicDigits => "arabic-indic-digits",
+            Code::MixedDigits => "mixed-digits",
+            Code::BidiControl => "bidi-control",
+            Code::ZeroWidth => "zero-width",
+            Code::StrayZwnj => "stray-zwnj",
+            Code::LinkTarget => "link-target",
+            Code::ImagePath => "image-path",
+            Code::InlineCode => "inline-code",
+            Code::UnbalancedEmphasis => "unbalanced-emphasis",
+            Code::HtmlNotAllowed => "html-not-allowed",
+        }
+    }
+
+    /// The entry of [`CHECKS`] for this code.
+    pub fn check(self) -> &'static Check {
+        // CHECKS lists the codes in declaration order; a test holds the two together.
+        &CHECKS[self as usize]
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Whose check it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Mozilla's compare-locales reports the same problem.
+    CompareLocales,
+    /// Only nashr checks it.
+    Nashr,
+}
+
+/// Whether `nashr l10n lint --fix` can repair a finding of the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fixable {
+    Yes,
+    No,
+}
+
+/// A kind of finding.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Check {
+    pub code: Code,
+    pub level: Level,
+    pub origin: Origin,
+    pub fixable: Fixable,
+    pub summary: &'static str,
+}
+
+impl Check {
+    /// A check of nashr's own, without a safe fix, reported as an error.
+    const fn error(code: Code, summary: &'static str) -> Check {
+        Check {
+            code,
+            level: Level::Error,
+            origin: Origin::Nashr,
+            fixable: Fixable::No,
+            summary,
+        }
+    }
+
+    /// Like [`Check::error`], reported as a warning.
+    const fn warning(code: Code, summary: &'static str) -> Check {
+        Check {
+            level: Level::Warning,
+            ..Check::error(code, summary)
+        }
+    }
+
+    /// compare-locales reports the same problem.
+    const fn shared_with_compare_locales(self) -> Check {
+        Check {
+            origin: Origin::CompareLocales,
+            ..self
+        }
+    }
+
+    /// `nashr l10n lint --fix` repairs its findings.
+    const fn with_safe_fix(self) -> Check {
+        Check {
+            fixable: Fixable::Yes,
+            ..self
+        }
+    }
+}
 
 /// Every check, in the order the README documents them.
 pub const CHECKS: &[Check] = &[
-    check(
-        "syntax",
-        E,
-        true,
-        false,
-        "a message cannot be read (Fluent syntax error)",
-    ),
-    check(
-        "no-default-variant",
-        E,
-        true,
-        false,
+    Check::error(Code::Syntax, "a message cannot be read (Fluent syntax error)").shared_with_compare_locales(),
+    Check::error(
+        Code::NoDefaultVariant,
         "a select expression has no default variant `*[…]`",
-    ),
-    check("duplicate-id", E, true, false, "an id is defined twice in one file"),
-    check(
-        "missing-value",
-        E,
-        true,
-        false,
+    )
+    .shared_with_compare_locales(),
+    Check::error(Code::DuplicateId, "an id is defined twice in one file").shared_with_compare_locales(),
+    Check::error(
+        Code::MissingValue,
         "the source has a value, the translation only attributes",
-    ),
-    check(
-        "obsolete-value",
-        E,
-        true,
-        false,
+    )
+    .shared_with_compare_locales(),
+    Check::error(
+        Code::ObsoleteValue,
         "the translation has a value the source does not have",
-    ),
-    check(
-        "missing-attribute",
-        E,
-        true,
-        false,
-        "an attribute of the source is not translated",
-    ),
-    check(
-        "obsolete-attribute",
-        E,
-        true,
-        false,
-        "an attribute the source does not have",
-    ),
-    check("duplicate-attribute", W, true, false, "an attribute is defined twice"),
-    check("duplicate-variant", W, true, false, "a variant key appears twice"),
-    check(
-        "missing-plural-category",
-        W,
-        true,
-        false,
+    )
+    .shared_with_compare_locales(),
+    Check::error(Code::MissingAttribute, "an attribute of the source is not translated").shared_with_compare_locales(),
+    Check::error(Code::ObsoleteAttribute, "an attribute the source does not have").shared_with_compare_locales(),
+    Check::warning(Code::DuplicateAttribute, "an attribute is defined twice").shared_with_compare_locales(),
+    Check::warning(Code::DuplicateVariant, "a variant key appears twice").shared_with_compare_locales(),
+    Check::warning(
+        Code::MissingPluralCategory,
         "plural variants lack a category the locale uses",
-    ),
-    check(
-        "missing-message-reference",
-        W,
-        true,
-        false,
+    )
+    .shared_with_compare_locales(),
+    Check::warning(
+        Code::MissingMessageReference,
         "the source references a message the translation does not",
-    ),
-    check(
-        "obsolete-message-reference",
-        W,
-        true,
-        false,
+    )
+    .shared_with_compare_locales(),
+    Check::warning(
+        Code::ObsoleteMessageReference,
         "the translation references a message the source does not",
-    ),
-    check(
-        "missing-term-reference",
-        W,
-        true,
-        false,
+    )
+    .shared_with_compare_locales(),
+    Check::warning(
+        Code::MissingTermReference,
         "the source uses a term the translation does not",
-    ),
-    check(
-        "obsolete-term-reference",
-        W,
-        true,
-        false,
+    )
+    .shared_with_compare_locales(),
+    Check::warning(
+        Code::ObsoleteTermReference,
         "the translation uses a term the source does not",
-    ),
-    check(
-        "replacement-character",
-        W,
-        true,
-        false,
-        "U+FFFD: text damaged by a wrong encoding",
-    ),
-    check("stale", W, false, false, "the source changed since this was translated"),
-    check(
-        "reference-syntax",
-        W,
-        false,
-        false,
-        "the source file has a syntax error",
-    ),
-    check(
-        "reference-duplicate-id",
-        W,
-        true,
-        false,
-        "the source file defines an id twice",
-    ),
-    check(
-        "unknown-variable",
-        E,
-        false,
-        false,
-        "a variable the source message does not have",
-    ),
-    check(
-        "dropped-variable",
-        W,
-        false,
-        false,
+    )
+    .shared_with_compare_locales(),
+    Check::warning(Code::ReplacementCharacter, "U+FFFD: text damaged by a wrong encoding")
+        .shared_with_compare_locales(),
+    Check::warning(Code::Stale, "the source changed since this was translated"),
+    Check::warning(Code::ReferenceSyntax, "the source file has a syntax error"),
+    Check::warning(Code::ReferenceDuplicateId, "the source file defines an id twice").shared_with_compare_locales(),
+    Check::error(Code::UnknownVariable, "a variable the source message does not have"),
+    Check::warning(
+        Code::DroppedVariable,
         "a variable of the source is not used in the translation",
     ),
-    check(
-        "unknown-function",
-        E,
-        false,
-        false,
-        "a function other than NUMBER and DATETIME",
-    ),
-    check(
-        "undefined-reference",
-        E,
-        false,
-        false,
+    Check::error(Code::UnknownFunction, "a function other than NUMBER and DATETIME"),
+    Check::error(
+        Code::UndefinedReference,
         "a message or term that no file of the locale defines",
     ),
-    check(
-        "unknown-plural-category",
-        W,
-        false,
-        false,
+    Check::warning(
+        Code::UnknownPluralCategory,
         "a plural category the locale does not have (`[few]` in fa)",
     ),
-    check(
-        "one-without-number",
-        W,
-        false,
-        false,
+    Check::warning(
+        Code::OneWithoutNumber,
         "`[one]` without the number where `one` also matches 0",
     ),
-    check(
-        "arabic-yeh-kaf",
-        E,
-        false,
-        true,
-        "Arabic ي or ك instead of Persian ی or ک",
-    ),
-    check(
-        "arabic-indic-digits",
-        W,
-        false,
-        true,
-        "Arabic-Indic digits in Persian text",
-    ),
-    check(
-        "mixed-digits",
-        W,
-        false,
-        false,
-        "one number written with digits of two scripts",
-    ),
-    check("bidi-control", W, false, false, "invisible direction marks in the text"),
-    check(
-        "zero-width",
-        W,
-        false,
-        true,
-        "zero-width space or joiner where a ZWNJ was meant",
-    ),
-    check("stray-zwnj", W, false, true, "a ZWNJ next to a space or another ZWNJ"),
-    check("link-target", E, false, false, "a link target differs from the source"),
-    check("image-path", E, false, false, "an image path differs from the source"),
-    check("inline-code", W, false, false, "inline code differs from the source"),
-    check("unbalanced-emphasis", W, false, false, "`*` or `_` that do not pair up"),
-    check(
-        "html-not-allowed",
-        E,
-        false,
-        false,
+    Check::error(Code::ArabicYehKaf, "Arabic ي or ك instead of Persian ی or ک").with_safe_fix(),
+    Check::warning(Code::ArabicIndicDigits, "Arabic-Indic digits in Persian text").with_safe_fix(),
+    Check::warning(Code::MixedDigits, "one number written with digits of two scripts"),
+    Check::warning(Code::BidiControl, "invisible direction marks in the text"),
+    Check::warning(Code::ZeroWidth, "zero-width space or joiner where a ZWNJ was meant").with_safe_fix(),
+    Check::warning(Code::StrayZwnj, "a ZWNJ next to a space or another ZWNJ").with_safe_fix(),
+    Check::error(Code::LinkTarget, "a link target differs from the source"),
+    Check::error(Code::ImagePath, "an image path differs from the source"),
+    Check::warning(Code::InlineCode, "inline code differs from the source"),
+    Check::warning(Code::UnbalancedEmphasis, "`*` or `_` that do not pair up"),
+    Check::error(
+        Code::HtmlNotAllowed,
         "HTML the site would remove from an `-html` message",
     ),
 ];
-
-pub fn check_of(code: &str) -> &'static Check {
-    CHECKS
-        .iter()
-        .find(|c| c.code == code)
-        .expect("every finding uses a code from CHECKS")
-}
 
 /// Functions nashr registers in its Fluent bundles.
 pub const FUNCTIONS: &[&str] = &["NUMBER", "DATETIME"];
@@ -253,7 +297,7 @@ pub const FUNCTIONS: &[&str] = &["NUMBER", "DATETIME"];
 /// One problem, located.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub level: Level,
     pub locale: String,
     pub path: PathBuf,
@@ -290,7 +334,7 @@ struct LocaleRules {
     /// `one` matches numbers other than 1 (0 in fa, hi, fr): a `[one]` variant must show the
     /// number.
     one_beyond_1: bool,
-    persian: bool,
+    orthography: Orthography,
 }
 
 impl LocaleRules {
@@ -334,7 +378,11 @@ impl LocaleRules {
             locale: locale.to_string(),
             categories,
             one_beyond_1,
-            persian: matches!(language.as_str(), "fa" | "prs"),
+            orthography: if matches!(language.as_str(), "fa" | "prs") {
+                Orthography::Persian
+            } else {
+                Orthography::Other
+            },
         }
     }
 }
@@ -400,7 +448,10 @@ fn lint_tree(tree: &LocaleTree, stale: &BTreeSet<(&str, &str)>, out: &mut Vec<Fi
             ctx.l10n_file(l, reference.as_ref());
         }
     }
-    found.sort_by(|a, b| (&a.path, a.line, a.column, a.code).cmp(&(&b.path, b.line, b.column, b.code)));
+    // By the code's text, so the order of findings on one column does not follow the enum's.
+    found.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.code.as_str()).cmp(&(&b.path, b.line, b.column, b.code.as_str()))
+    });
     out.extend(found);
 }
 
@@ -420,7 +471,7 @@ impl Ctx<'_> {
         file: &FtlText,
         offset: usize,
         len: usize,
-        code: &'static str,
+        code: Code,
         id: Option<&str>,
         message: String,
         hint: impl Into<String>,
@@ -431,7 +482,7 @@ impl Ctx<'_> {
             .text
             .get(offset..(offset + len).min(file.text.len()))
             .map_or(1, |s| s.chars().count().max(1));
-        let check = check_of(code);
+        let check = code.check();
         self.out.push(Finding {
             code,
             level: check.level,
@@ -444,7 +495,7 @@ impl Ctx<'_> {
             hint: hint.into(),
             source_line,
             fixable: false,
-            compare_locales: check.compare_locales,
+            compare_locales: check.origin == Origin::CompareLocales,
             width,
             fix: None,
         });
@@ -457,7 +508,7 @@ impl Ctx<'_> {
                 r.file,
                 start,
                 1,
-                "reference-syntax",
+                Code::ReferenceSyntax,
                 None,
                 format!("the source file cannot be read here: {}", e.kind),
                 "the messages of this part of the source are not checked until the source is fixed",
@@ -468,7 +519,7 @@ impl Ctx<'_> {
                 r.file,
                 offsets[1],
                 id.len(),
-                "reference-duplicate-id",
+                Code::ReferenceDuplicateId,
                 Some(&id),
                 format!("`{id}` is defined {} times in the source", offsets.len()),
                 "only the first definition counts; tell the source's author",
@@ -508,7 +559,7 @@ impl Ctx<'_> {
                 file,
                 offsets[1],
                 id.len(),
-                "duplicate-id",
+                Code::DuplicateId,
                 Some(&id),
                 format!("`{id}` is defined {} times in this file", offsets.len()),
                 "only the first one is used: keep one translation and delete the others",
@@ -528,7 +579,7 @@ impl Ctx<'_> {
                     file,
                     entry.offset,
                     entry.id.len(),
-                    "stale",
+                    Code::Stale,
                     Some(&entry.id),
                     format!("the source of `{}` changed since this was translated", entry.id),
                     format!("update the translation to match the source, which now reads: {source}"),
@@ -551,7 +602,7 @@ impl Ctx<'_> {
                 file,
                 l.offset,
                 l.id.len(),
-                "missing-value",
+                Code::MissingValue,
                 id,
                 format!("`{}` has only attributes here, but the source also has a text", l.id),
                 "write the translation after `=` on the first line of the message",
@@ -560,7 +611,7 @@ impl Ctx<'_> {
                 file,
                 pattern_offset(&file.text, v).unwrap_or(l.offset),
                 1,
-                "obsolete-value",
+                Code::ObsoleteValue,
                 id,
                 format!("`{}` has a text here, but the source has only attributes", l.id),
                 "remove the text after `=` and keep only the attributes (lines starting with `.`)",
@@ -575,7 +626,7 @@ impl Ctx<'_> {
                     file,
                     offset_in(&file.text, a.id.name),
                     a.id.name.len(),
-                    "duplicate-attribute",
+                    Code::DuplicateAttribute,
                     id,
                     format!("the attribute .{} of `{}` is defined twice", a.id.name, l.id),
                     "only one is used: delete the other",
@@ -587,7 +638,7 @@ impl Ctx<'_> {
                 file,
                 l.offset,
                 l.id.len(),
-                "missing-attribute",
+                Code::MissingAttribute,
                 id,
                 format!("`{}` lacks the attribute .{name} that the source has", l.id),
                 format!("add a line `    .{name} = …` with its translation under the message"),
@@ -598,7 +649,7 @@ impl Ctx<'_> {
                 file,
                 offset_in(&file.text, a.id.name),
                 name.len(),
-                "obsolete-attribute",
+                Code::ObsoleteAttribute,
                 id,
                 format!("the attribute .{name} of `{}` is not in the source", l.id),
                 "delete this line (the source no longer has it, or it was misspelt)",
@@ -642,7 +693,7 @@ impl Ctx<'_> {
                 file,
                 start,
                 1,
-                "missing-message-reference",
+                Code::MissingMessageReference,
                 id,
                 format!("the source includes the message {{ {name} }} here; the translation does not"),
                 format!("add {{ {name} }} where it belongs in your sentence"),
@@ -653,7 +704,7 @@ impl Ctx<'_> {
                 file,
                 start,
                 1,
-                "missing-term-reference",
+                Code::MissingTermReference,
                 id,
                 format!("the source uses the term {{ {name} }} here; the translation does not"),
                 format!("write {{ {name} }} instead of its text, so the name stays the same everywhere"),
@@ -665,7 +716,7 @@ impl Ctx<'_> {
                     file,
                     offset_in(&file.text, slice),
                     slice.len(),
-                    "obsolete-message-reference",
+                    Code::ObsoleteMessageReference,
                     id,
                     format!("the translation includes {{ {name} }}, which the source does not"),
                     "check whether it still belongs here; the source may have changed",
@@ -678,7 +729,7 @@ impl Ctx<'_> {
                     file,
                     offset_in(&file.text, slice).saturating_sub(1),
                     slice.len() + 1,
-                    "obsolete-term-reference",
+                    Code::ObsoleteTermReference,
                     id,
                     format!("the translation uses the term {{ {name} }}, which the source does not"),
                     "check whether it still belongs here; the source may have changed",
@@ -707,7 +758,7 @@ impl Ctx<'_> {
                     file,
                     offset_in(&file.text, v).saturating_sub(1),
                     v.len() + 1,
-                    "unknown-variable",
+                    Code::UnknownVariable,
                     id,
                     format!("`${v}` is not a variable of this message; the page would show the source text instead"),
                     known,
@@ -720,7 +771,7 @@ impl Ctx<'_> {
                 file,
                 start,
                 1,
-                "dropped-variable",
+                Code::DroppedVariable,
                 id,
                 format!("the source shows {{ ${v} }} here; the translation does not"),
                 format!("include {{ ${v} }} in the translation so readers see the value"),
@@ -731,22 +782,22 @@ impl Ctx<'_> {
         let l_text: String = li.texts.concat();
         if markup::has_markdown(&r_text) || markup::has_markdown(&l_text) {
             let (rm, lm) = (markup::parts(&r_text), markup::parts(&l_text));
-            for (code, what, r_items, l_items) in [
-                ("link-target", "link", &rm.links, &lm.links),
-                ("image-path", "image", &rm.images, &lm.images),
-                ("inline-code", "code", &rm.code, &lm.code),
+            for (code, r_items, l_items) in [
+                (Code::LinkTarget, &rm.links, &lm.links),
+                (Code::ImagePath, &rm.images, &lm.images),
+                (Code::InlineCode, &rm.code, &lm.code),
             ] {
                 for item in markup::missing_from(r_items, l_items) {
-                    let message = match what {
-                        "link" => format!("the source links to ({item}); the translation has no link to it"),
-                        "image" => format!("the source shows the image ({item}); the translation does not"),
+                    let message = match code {
+                        Code::LinkTarget => format!("the source links to ({item}); the translation has no link to it"),
+                        Code::ImagePath => format!("the source shows the image ({item}); the translation does not"),
                         _ => format!("the source has the code `{item}`; the translation does not"),
                     };
-                    let hint = match what {
-                        "link" => {
+                    let hint = match code {
+                        Code::LinkTarget => {
                             "copy the link from the source: translate the text in [ ], keep the part in ( ) exactly"
                         }
-                        "image" => {
+                        Code::ImagePath => {
                             "copy the image from the source: translate the text in ![ ], keep the path in ( ) exactly"
                         }
                         _ => "code between backticks is not translated: copy it exactly, with its backticks",
@@ -755,9 +806,11 @@ impl Ctx<'_> {
                 }
                 for item in markup::missing_from(l_items, r_items) {
                     let at = find_in_texts(&file.text, &li.texts, item).unwrap_or(start);
-                    let message = match what {
-                        "link" => format!("the translation links to ({item}), which the source does not"),
-                        "image" => format!("the translation shows the image ({item}), which the source does not"),
+                    let message = match code {
+                        Code::LinkTarget => format!("the translation links to ({item}), which the source does not"),
+                        Code::ImagePath => {
+                            format!("the translation shows the image ({item}), which the source does not")
+                        }
                         _ => format!("the translation has the code `{item}`, which the source does not"),
                     };
                     self.push(
@@ -781,7 +834,7 @@ impl Ctx<'_> {
                     file,
                     at,
                     1,
-                    "unbalanced-emphasis",
+                    Code::UnbalancedEmphasis,
                     id,
                     "a `*` or `_` has no partner, so it will show on the page instead of making text bold or italic"
                         .to_string(),
@@ -807,7 +860,7 @@ impl Ctx<'_> {
                         file,
                         offset_in(&file.text, f),
                         f.len(),
-                        "unknown-function",
+                        Code::UnknownFunction,
                         id,
                         format!("`{f}` is not a function nashr knows; the message cannot be shown"),
                         "use NUMBER( $n ) or DATETIME( $date ), or write the text without a function",
@@ -821,7 +874,7 @@ impl Ctx<'_> {
                         file,
                         offset_in(&file.text, slice),
                         slice.len(),
-                        "undefined-reference",
+                        Code::UndefinedReference,
                         id,
                         format!(
                             "no file of locale {} defines the message `{base}`; this message cannot be shown",
@@ -838,7 +891,7 @@ impl Ctx<'_> {
                         file,
                         offset_in(&file.text, slice).saturating_sub(1),
                         slice.len() + 1,
-                        "undefined-reference",
+                        Code::UndefinedReference,
                         id,
                         format!(
                             "no file of locale {} defines the term `{base}`; this message cannot be shown",
@@ -854,7 +907,7 @@ impl Ctx<'_> {
             for text in &info.texts {
                 let mut chars = Vec::new();
                 let base = offset_in(&file.text, text);
-                script::check_text(text, base, self.rules.persian, &mut chars);
+                script::check_text(text, base, self.rules.orthography, &mut chars);
                 for c in chars {
                     self.push(file, c.offset, c.len, c.code, id, c.message, c.hint);
                     if let Some(replacement) = c.fix
@@ -874,7 +927,7 @@ impl Ctx<'_> {
                             file,
                             base + problem.offset,
                             1,
-                            "html-not-allowed",
+                            Code::HtmlNotAllowed,
                             id,
                             format!("{} is not allowed in this message: the site removes it", problem.what),
                             format!(
@@ -909,7 +962,7 @@ impl Ctx<'_> {
                     file,
                     *at,
                     k.len(),
-                    "duplicate-variant",
+                    Code::DuplicateVariant,
                     id,
                     format!("the variant [{k}] appears twice; only the first is ever used"),
                     "delete one of them, or change its key",
@@ -931,7 +984,7 @@ impl Ctx<'_> {
                     file,
                     *at,
                     k.len(),
-                    "unknown-plural-category",
+                    Code::UnknownPluralCategory,
                     id,
                     format!("[{k}] is never chosen: {locale} has no plural category `{k}`"),
                     format!("{locale} uses {list}; for an exact number write it as the key, such as [0]"),
@@ -947,7 +1000,7 @@ impl Ctx<'_> {
                 file,
                 at,
                 k.len(),
-                "missing-plural-category",
+                Code::MissingPluralCategory,
                 id,
                 format!(
                     "plural variants for {} are missing",
@@ -971,7 +1024,7 @@ impl Ctx<'_> {
                         file,
                         offset_in(&file.text, k),
                         k.len(),
-                        "one-without-number",
+                        Code::OneWithoutNumber,
                         id,
                         format!("in {locale}, [one] is also chosen for 0, so this text would be shown for zero too"),
                         format!("write {{ ${var} }} in the [one] variant, or add a [0] variant before it"),
@@ -982,24 +1035,25 @@ impl Ctx<'_> {
     }
 }
 
-fn syntax_hint(kind: &ErrorKind) -> (&'static str, &'static str) {
+fn syntax_hint(kind: &ErrorKind) -> (Code, &'static str) {
     match kind {
         ErrorKind::MissingDefaultVariant => (
-            "no-default-variant",
+            Code::NoDefaultVariant,
             "mark one variant as the default with `*`, usually the last: *[other]",
         ),
-        ErrorKind::MultipleDefaultVariants => ("syntax", "only one variant may start with `*`"),
-        ErrorKind::ExpectedToken('}') => ("syntax", "a `{` is not closed: add `}` after the variable or term"),
-        ErrorKind::UnbalancedClosingBrace => ("syntax", "a `}` has no `{`; to show a brace as text write {\"}\"}"),
-        ErrorKind::MissingValue | ErrorKind::ExpectedMessageField { .. } => {
-            ("syntax", "write the translation after `=`; a message cannot be empty")
-        }
+        ErrorKind::MultipleDefaultVariants => (Code::Syntax, "only one variant may start with `*`"),
+        ErrorKind::ExpectedToken('}') => (Code::Syntax, "a `{` is not closed: add `}` after the variable or term"),
+        ErrorKind::UnbalancedClosingBrace => (Code::Syntax, "a `}` has no `{`; to show a brace as text write {\"}\"}"),
+        ErrorKind::MissingValue | ErrorKind::ExpectedMessageField { .. } => (
+            Code::Syntax,
+            "write the translation after `=`; a message cannot be empty",
+        ),
         ErrorKind::ExpectedToken('=') | ErrorKind::ExpectedCharRange { .. } => (
-            "syntax",
+            Code::Syntax,
             "each message starts at the beginning of a line with its id and ` = `; indent continuation lines",
         ),
         _ => (
-            "syntax",
+            Code::Syntax,
             "compare the line with the source file; the ids and the parts in { } must stay as they are",
         ),
     }
@@ -1075,5 +1129,43 @@ pub fn summary(findings: &[Finding]) -> Summary {
         errors: findings.iter().filter(|f| f.level == Level::Error).count(),
         warnings: findings.iter().filter(|f| f.level == Level::Warning).count(),
         fixable: findings.iter().filter(|f| f.fixable).count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_are_listed_in_the_order_of_their_codes() {
+        for (i, check) in CHECKS.iter().enumerate() {
+            assert_eq!(check.code as usize, i, "{} is out of place in CHECKS", check.code);
+            assert_eq!(check.code.check().code, check.code);
+        }
+    }
+
+    #[test]
+    fn codes_serialize_as_their_stable_text() {
+        assert_eq!(Code::UnknownVariable.as_str(), "unknown-variable");
+        assert_eq!(
+            serde_json::to_string(&Code::ArabicYehKaf).expect("json"),
+            "\"arabic-yeh-kaf\""
+        );
+        let texts: BTreeSet<&str> = CHECKS.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(texts.len(), CHECKS.len(), "two checks share a code");
+    }
+
+    #[test]
+    fn the_table_keeps_levels_origins_and_fixes() {
+        let syntax = Code::Syntax.check();
+        assert_eq!(
+            (syntax.level, syntax.origin, syntax.fixable),
+            (Level::Error, Origin::CompareLocales, Fixable::No)
+        );
+        let zwnj = Code::StrayZwnj.check();
+        assert_eq!(
+            (zwnj.level, zwnj.origin, zwnj.fixable),
+            (Level::Warning, Origin::Nashr, Fixable::Yes)
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::lint::{Finding, Level, Summary};
+use crate::lint::{Finding, Summary};
 use crate::status::{Counts, FileState, LocaleStatus};
 
 /// One finding the way compilers print them: where, what, the line, what to do.
@@ -14,10 +14,7 @@ use crate::status::{Counts, FileState, LocaleStatus};
 ///   hint: use the source's variable: $minutes
 /// ```
 pub fn finding_text(f: &Finding) -> String {
-    let level = match f.level {
-        Level::Error => "error",
-        Level::Warning => "warning",
-    };
+    let level = f.level.as_str();
     let mut s = format!(
         "{}:{}:{}: {level}[{}]: {}\n",
         f.path.display(),

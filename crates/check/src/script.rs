@@ -2,10 +2,12 @@
 //! (Arabic yeh and kaf, Arabic-Indic digits), invisible characters where a ZWNJ was meant,
 //! direction marks, and the replacement character left by a broken encoding.
 
+use crate::lint::Code;
+
 /// A problem found in one text element, with its position in the file.
 #[derive(Debug, Clone)]
 pub struct CharFinding {
-    pub code: &'static str,
+    pub code: Code,
     /// Byte offset in the file and byte length of the offending characters.
     pub offset: usize,
     pub len: usize,
@@ -17,8 +19,17 @@ pub struct CharFinding {
 
 const ZWNJ: char = '\u{200C}';
 
+/// Whose spelling rules apply on top of the checks every text gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orthography {
+    /// Persian letters and digits are expected (fa, prs).
+    Persian,
+    Other,
+}
+
 /// Checks one text element (never a placeable) that starts at byte `base` of its file.
-pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFinding>) {
+pub fn check_text(text: &str, base: usize, orthography: Orthography, out: &mut Vec<CharFinding>) {
+    let persian = orthography == Orthography::Persian;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for (i, &(at, c)) in chars.iter().enumerate() {
         let prev = i.checked_sub(1).map(|j| chars[j].1);
@@ -37,13 +48,13 @@ pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFind
         };
         match c {
             '\u{064A}' | '\u{0649}' if persian => push(
-                "arabic-yeh-kaf",
+                Code::ArabicYehKaf,
                 format!("Arabic letter {} ({}) instead of the Persian ی", c, codepoint(c)),
                 "Persian readers and search expect ی (U+06CC); `nashr l10n lint --fix` replaces it",
                 Some("\u{06CC}".into()),
             ),
             '\u{0643}' if persian => push(
-                "arabic-yeh-kaf",
+                Code::ArabicYehKaf,
                 format!("Arabic letter ك ({}) instead of the Persian ک", codepoint(c)),
                 "Persian readers and search expect ک (U+06A9); `nashr l10n lint --fix` replaces it",
                 Some("\u{06A9}".into()),
@@ -51,14 +62,14 @@ pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFind
             '\u{0660}'..='\u{0669}' if persian => {
                 let persian_digit = char::from_u32(c as u32 - 0x0660 + 0x06F0).unwrap_or(c);
                 push(
-                    "arabic-indic-digits",
+                    Code::ArabicIndicDigits,
                     format!("Arabic-Indic digit {c} ({}) in Persian text", codepoint(c)),
                     "Persian uses the digits ۰۱۲۳۴۵۶۷۸۹ (4, 5 and 6 look different); `--fix` replaces them",
                     Some(persian_digit.to_string()),
                 )
             }
             '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => push(
-                "bidi-control",
+                Code::BidiControl,
                 format!("invisible direction control {} ({})", codepoint(c), bidi_name(c)),
                 "delete it: nashr isolates names and numbers inside the text itself, and a stray mark ends up in titles, links and email subjects",
                 None,
@@ -71,7 +82,7 @@ pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFind
                     continue;
                 }
                 push(
-                    "zero-width",
+                    Code::ZeroWidth,
                     format!(
                         "invisible {} ({}) where a zero-width non-joiner (ZWNJ, U+200C) is probably meant",
                         zero_width_name(c),
@@ -90,14 +101,14 @@ pub fn check_text(text: &str, base: usize, persian: bool, out: &mut Vec<CharFind
                 || next.is_some_and(char::is_whitespace) =>
             {
                 push(
-                    "stray-zwnj",
+                    Code::StrayZwnj,
                     "zero-width non-joiner (ZWNJ) next to a space or another ZWNJ does nothing".to_string(),
                     "remove it; a ZWNJ belongs between two letters, as in می‌شود; `--fix` removes it",
                     Some(String::new()),
                 )
             }
             '\u{FFFD}' => push(
-                "replacement-character",
+                Code::ReplacementCharacter,
                 "replacement character � (U+FFFD): some text was lost when the file was converted".to_string(),
                 "retype the damaged word; check that your editor saves files as UTF-8",
                 None,
@@ -116,7 +127,7 @@ fn mixed_digits(text: &str, base: usize, out: &mut Vec<CharFinding>) {
             && scripts.count_ones() > 1
         {
             out.push(CharFinding {
-                code: "mixed-digits",
+                code: Code::MixedDigits,
                 offset: base + start,
                 len: end - start,
                 message: format!("the number {} mixes digits of different scripts", &text[start..end]),
@@ -202,40 +213,42 @@ pub fn apply(text: &str, mut fixes: Vec<(std::ops::Range<usize>, String)>) -> St
 mod tests {
     use super::*;
 
-    fn codes(text: &str, persian: bool) -> Vec<&'static str> {
+    use Orthography::{Other, Persian};
+
+    fn codes(text: &str, orthography: Orthography) -> Vec<&'static str> {
         let mut out = Vec::new();
-        check_text(text, 0, persian, &mut out);
-        out.iter().map(|f| f.code).collect()
+        check_text(text, 0, orthography, &mut out);
+        out.iter().map(|f| f.code.as_str()).collect()
     }
 
     #[test]
     fn persian_letters_and_digits() {
-        assert_eq!(codes("فيزيوتراپی", true), ["arabic-yeh-kaf", "arabic-yeh-kaf"]);
-        assert_eq!(codes("كمک", true), ["arabic-yeh-kaf"]);
-        assert!(codes("فيزيو", false).is_empty(), "only Persian text is checked for yeh");
-        assert_eq!(codes("۱۲۳ و ١٢٣", true), ["arabic-indic-digits"; 3]);
-        assert_eq!(codes("۱2۳", true), ["mixed-digits"]);
-        assert!(codes("۱٬۲۳۴٫۵ و 2025", true).is_empty());
+        assert_eq!(codes("فيزيوتراپی", Persian), ["arabic-yeh-kaf", "arabic-yeh-kaf"]);
+        assert_eq!(codes("كمک", Persian), ["arabic-yeh-kaf"]);
+        assert!(codes("فيزيو", Other).is_empty(), "only Persian text is checked for yeh");
+        assert_eq!(codes("۱۲۳ و ١٢٣", Persian), ["arabic-indic-digits"; 3]);
+        assert_eq!(codes("۱2۳", Persian), ["mixed-digits"]);
+        assert!(codes("۱٬۲۳۴٫۵ و 2025", Persian).is_empty());
     }
 
     #[test]
     fn invisible_characters() {
-        assert_eq!(codes("می\u{200B}شود", true), ["zero-width"]);
-        assert!(codes("می\u{200C}شود", true).is_empty());
-        assert_eq!(codes("می \u{200C}شود", true), ["stray-zwnj"]);
-        assert_eq!(codes("a\u{200F}b", false), ["bidi-control"]);
+        assert_eq!(codes("می\u{200B}شود", Persian), ["zero-width"]);
+        assert!(codes("می\u{200C}شود", Persian).is_empty());
+        assert_eq!(codes("می \u{200C}شود", Persian), ["stray-zwnj"]);
+        assert_eq!(codes("a\u{200F}b", Other), ["bidi-control"]);
         assert!(
-            codes("👩\u{200D}⚕", false).is_empty(),
+            codes("👩\u{200D}⚕", Other).is_empty(),
             "emoji sequences keep their joiner"
         );
-        assert_eq!(codes("caf\u{FFFD}", false), ["replacement-character"]);
+        assert_eq!(codes("caf\u{FFFD}", Other), ["replacement-character"]);
     }
 
     #[test]
     fn fixes_replace_exact_ranges() {
         let text = "فيزيو كار ١";
         let mut found = Vec::new();
-        check_text(text, 0, true, &mut found);
+        check_text(text, 0, Persian, &mut found);
         let fixes = found
             .iter()
             .filter_map(|f| f.fix.clone().map(|r| (f.offset..f.offset + f.len, r)))

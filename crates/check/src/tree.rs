@@ -120,16 +120,23 @@ pub(crate) fn locale_dirs(project: &Project) -> Vec<TreeSpec> {
 }
 
 pub(crate) fn specs_of(project: &Project, catalogs: &[SourceCatalog]) -> Result<Vec<TreeSpec>, Error> {
-    specs_with(project, catalogs, true)
+    specs_with(project, catalogs, Articles::Include)
 }
 
 /// The UI files of every translated locale ([`specs_of`] without article catalogs): the
 /// `articles/` directories, 10,000 files each on a large site, are not listed.
 pub(crate) fn ui_specs(project: &Project) -> Result<Vec<TreeSpec>, Error> {
-    specs_with(project, &[], false)
+    specs_with(project, &[], Articles::Skip)
 }
 
-fn specs_with(project: &Project, catalogs: &[SourceCatalog], articles: bool) -> Result<Vec<TreeSpec>, Error> {
+/// Whether the `articles/` directories of the locales are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Articles {
+    Include,
+    Skip,
+}
+
+fn specs_with(project: &Project, catalogs: &[SourceCatalog], articles: Articles) -> Result<Vec<TreeSpec>, Error> {
     let ftl_files = |dir: &Path| ftl_files(dir, articles);
     let source = &project.config.site.source_locale;
     let locales_dir = project.locales_dir();
@@ -231,15 +238,15 @@ pub fn dir_trees(reference: &Path, l10n_dirs: &[PathBuf], locale: Option<&str>) 
 }
 
 /// Every `.ftl` file under `dir`, by path relative to it.
-fn read_tree(dir: &Path, what: &str) -> Result<BTreeMap<String, FtlText>, Error> {
+fn read_tree(dir: &Path, what: &'static str) -> Result<BTreeMap<String, FtlText>, Error> {
     if !dir.is_dir() {
-        return Err(Error::Environment(format!(
-            "the {what} directory {} does not exist",
-            dir.display()
-        )));
+        return Err(Error::MissingDirectory {
+            role: what,
+            dir: dir.to_path_buf(),
+        });
     }
     let mut files = BTreeMap::new();
-    for path in ftl_files(dir, true)? {
+    for path in ftl_files(dir, Articles::Include)? {
         let text = FtlText::read(&path, path.clone()).map_err(|e| Error::io(&path, e))?;
         files.insert(nashr_content::fs::relative_slash(&path, dir), text);
     }
@@ -254,10 +261,7 @@ fn locale_of_dir(dir: &Path) -> Result<String, Error> {
         .unwrap_or_default();
     match name.parse::<LanguageIdentifier>() {
         Ok(id) if !name.is_empty() && id.language.as_str() != "und" => Ok(name),
-        _ => Err(Error::Environment(format!(
-            "cannot tell the language of {} from its name; pass --locale CODE (for example --locale fa)",
-            dir.display()
-        ))),
+        _ => Err(Error::LocaleOfDirectory { dir: dir.to_path_buf() }),
     }
 }
 
@@ -276,9 +280,9 @@ fn pair_up<T>(
         .collect()
 }
 
-fn ftl_files(dir: &Path, articles: bool) -> Result<Vec<PathBuf>, Error> {
+fn ftl_files(dir: &Path, articles: Articles) -> Result<Vec<PathBuf>, Error> {
     let articles_dir = dir.join("articles");
-    let files = nashr_content::fs::walk_files_skipping(dir, |d| !articles && d == articles_dir)
+    let files = nashr_content::fs::walk_files_skipping(dir, |d| articles == Articles::Skip && d == articles_dir)
         .map_err(|e| Error::io(dir, e))?;
     Ok(files
         .into_iter()

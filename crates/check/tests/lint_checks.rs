@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use nashr_check::lint::{CHECKS, Finding, lint};
+use nashr_check::lint::{CHECKS, Code, Finding, lint};
 use nashr_check::tree::dir_trees;
 
 struct Case {
-    code: &'static str,
+    code: Code,
     locale: &'static str,
     reference: &'static str,
     bad: &'static str,
@@ -18,7 +18,7 @@ struct Case {
     before: Option<(&'static str, &'static str)>,
 }
 
-const fn case(code: &'static str, reference: &'static str, bad: &'static str, good: &'static str) -> Case {
+const fn case(code: Code, reference: &'static str, bad: &'static str, good: &'static str) -> Case {
     Case {
         code,
         locale: "fa",
@@ -33,47 +33,47 @@ const fn case(code: &'static str, reference: &'static str, bad: &'static str, go
 const PLURAL_EN: &str = "a = { $n ->\n    [one] { $n } item\n   *[other] { $n } items\n}\n";
 
 const CASES: &[Case] = &[
-    case("syntax", "a = A { $x }\n", "a = آ { $x\n", "a = آ { $x }\n"),
+    case(Code::Syntax, "a = A { $x }\n", "a = آ { $x\n", "a = آ { $x }\n"),
     case(
-        "no-default-variant",
+        Code::NoDefaultVariant,
         PLURAL_EN,
         "a = { $n ->\n    [one] { $n } مورد\n    [other] { $n } مورد\n}\n",
         "a = { $n ->\n    [one] { $n } مورد\n   *[other] { $n } مورد\n}\n",
     ),
-    case("duplicate-id", "a = A\n", "a = آ\na = ب\n", "a = آ\n"),
+    case(Code::DuplicateId, "a = A\n", "a = آ\na = ب\n", "a = آ\n"),
     case(
-        "missing-value",
+        Code::MissingValue,
         "a = A\n    .title = T\n",
         "a =\n    .title = ت\n",
         "a = آ\n    .title = ت\n",
     ),
     case(
-        "obsolete-value",
+        Code::ObsoleteValue,
         "a =\n    .title = T\n",
         "a = آ\n    .title = ت\n",
         "a =\n    .title = ت\n",
     ),
     case(
-        "missing-attribute",
+        Code::MissingAttribute,
         "a = A\n    .title = T\n",
         "a = آ\n",
         "a = آ\n    .title = ت\n",
     ),
-    case("obsolete-attribute", "a = A\n", "a = آ\n    .title = ت\n", "a = آ\n"),
+    case(Code::ObsoleteAttribute, "a = A\n", "a = آ\n    .title = ت\n", "a = آ\n"),
     case(
-        "duplicate-attribute",
+        Code::DuplicateAttribute,
         "a = A\n    .title = T\n",
         "a = آ\n    .title = ت\n    .title = ث\n",
         "a = آ\n    .title = ت\n",
     ),
     case(
-        "duplicate-variant",
+        Code::DuplicateVariant,
         PLURAL_EN,
         "a = { $n ->\n    [one] { $n } مورد\n    [one] { $n } چیز\n   *[other] { $n } مورد\n}\n",
         "a = { $n ->\n    [one] { $n } مورد\n   *[other] { $n } مورد\n}\n",
     ),
     Case {
-        code: "missing-plural-category",
+        code: Code::MissingPluralCategory,
         locale: "ru",
         reference: PLURAL_EN,
         bad: "a = { $n ->\n    [one] { $n } штука\n   *[other] { $n } штуки\n}\n",
@@ -82,32 +82,37 @@ const CASES: &[Case] = &[
         before: None,
     },
     case(
-        "missing-message-reference",
+        Code::MissingMessageReference,
         "a = A { b }\nb = B\n",
         "a = آ\nb = ب\n",
         "a = آ { b }\nb = ب\n",
     ),
     case(
-        "obsolete-message-reference",
+        Code::ObsoleteMessageReference,
         "a = A\nb = B\n",
         "a = آ { b }\nb = ب\n",
         "a = آ\nb = ب\n",
     ),
     case(
-        "missing-term-reference",
+        Code::MissingTermReference,
         "-t = T\na = A { -t }\n",
         "-t = ت\na = آ\n",
         "-t = ت\na = آ { -t }\n",
     ),
     case(
-        "obsolete-term-reference",
+        Code::ObsoleteTermReference,
         "-t = T\na = A\n",
         "-t = ت\na = آ { -t }\n",
         "-t = ت\na = آ\n",
     ),
-    case("replacement-character", "a = Text\n", "a = مت\u{FFFD}ن\n", "a = متن\n"),
+    case(
+        Code::ReplacementCharacter,
+        "a = Text\n",
+        "a = مت\u{FFFD}ن\n",
+        "a = متن\n",
+    ),
     Case {
-        code: "reference-syntax",
+        code: Code::ReferenceSyntax,
         locale: "fa",
         reference: "a = A { $x\nb = B\n",
         bad: "b = ب\n",
@@ -116,7 +121,7 @@ const CASES: &[Case] = &[
         before: None,
     },
     Case {
-        code: "reference-duplicate-id",
+        code: Code::ReferenceDuplicateId,
         locale: "fa",
         reference: "a = A\na = AA\n",
         bad: "a = آ\n",
@@ -125,7 +130,7 @@ const CASES: &[Case] = &[
         before: None,
     },
     Case {
-        code: "stale",
+        code: Code::Stale,
         locale: "fa",
         reference: "a = A new book\n",
         bad: "a = کتاب\n",
@@ -134,83 +139,83 @@ const CASES: &[Case] = &[
         before: Some(("a = A book\n", "a = کتاب\n")),
     },
     case(
-        "unknown-variable",
+        Code::UnknownVariable,
         "a = A { $x }\n",
         "a = آ { $y } { $x }\n",
         "a = آ { $x }\n",
     ),
-    case("dropped-variable", "a = A { $x }\n", "a = آ\n", "a = آ { $x }\n"),
+    case(Code::DroppedVariable, "a = A { $x }\n", "a = آ\n", "a = آ { $x }\n"),
     case(
-        "unknown-function",
+        Code::UnknownFunction,
         "a = { NUMBER($n) } A\n",
         "a = { NUMBR($n) } آ\n",
         "a = { NUMBER($n) } آ\n",
     ),
     case(
-        "undefined-reference",
+        Code::UndefinedReference,
         "a = A { -t }\n-t = T\n",
         "a = آ { -t }\n",
         "a = آ { -t }\n-t = ت\n",
     ),
     case(
-        "unknown-plural-category",
+        Code::UnknownPluralCategory,
         PLURAL_EN,
         "a = { $n ->\n    [one] { $n } مورد\n    [few] { $n } مورد\n   *[other] { $n } مورد\n}\n",
         "a = { $n ->\n    [one] { $n } مورد\n   *[other] { $n } مورد\n}\n",
     ),
     case(
-        "one-without-number",
+        Code::OneWithoutNumber,
         PLURAL_EN,
         "a = { $n ->\n    [one] یک مورد\n   *[other] { $n } مورد\n}\n",
         "a = { $n ->\n    [0] هیچ موردی\n    [one] یک مورد\n   *[other] { $n } مورد\n}\n",
     ),
-    case("arabic-yeh-kaf", "a = Book\n", "a = كتاب علي\n", "a = کتاب علی\n"),
+    case(Code::ArabicYehKaf, "a = Book\n", "a = كتاب علي\n", "a = کتاب علی\n"),
     case(
-        "arabic-indic-digits",
+        Code::ArabicIndicDigits,
         "a = 4 sessions\n",
         "a = ٤ جلسه\n",
         "a = ۴ جلسه\n",
     ),
-    case("mixed-digits", "a = 123\n", "a = ۱2۳\n", "a = ۱۲۳\n"),
-    case("bidi-control", "a = Text\n", "a = متن\u{200F}\n", "a = متن\n"),
+    case(Code::MixedDigits, "a = 123\n", "a = ۱2۳\n", "a = ۱۲۳\n"),
+    case(Code::BidiControl, "a = Text\n", "a = متن\u{200F}\n", "a = متن\n"),
     case(
-        "zero-width",
+        Code::ZeroWidth,
         "a = It works\n",
         "a = کار می\u{200B}کند\n",
         "a = کار می\u{200C}کند\n",
     ),
     case(
-        "stray-zwnj",
+        Code::StrayZwnj,
         "a = It works\n",
         "a = کار می \u{200C}کند\n",
         "a = کار می\u{200C}کند\n",
     ),
     case(
-        "link-target",
+        Code::LinkTarget,
         "a = See [massage](@/massage).\n",
         "a = [ماساژ](@/masage) را ببینید.\n",
         "a = [ماساژ](@/massage) را ببینید.\n",
     ),
     case(
-        "image-path",
+        Code::ImagePath,
         "a = ![A chart](chart.svg)\n",
         "a = ![نمودار](chart.png)\n",
         "a = ![نمودار](chart.svg)\n",
     ),
     case(
-        "inline-code",
+        Code::InlineCode,
         "a = Run `make run`.\n",
         "a = `make` را اجرا کنید.\n",
         "a = `make run` را اجرا کنید.\n",
     ),
     case(
-        "unbalanced-emphasis",
+        Code::UnbalancedEmphasis,
         "a = A *big* step\n",
         "a = گامی *بزرگ\n",
         "a = گامی *بزرگ*\n",
     ),
     case(
-        "html-not-allowed",
+        Code::HtmlNotAllowed,
         "a-html = <b>Read</b>\n",
         "a-html = <img src=x onerror=alert(1)>\n",
         "a-html = <b>بخوانید</b>\n",
@@ -241,7 +246,7 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
-fn codes(findings: &[Finding]) -> Vec<&'static str> {
+fn codes(findings: &[Finding]) -> Vec<Code> {
     findings.iter().map(|f| f.code).collect()
 }
 
@@ -280,7 +285,7 @@ fn every_check_has_a_case() {
 #[test]
 fn findings_point_at_the_exact_place() {
     let found = lint_pair("fa", "a = A { $x }\n", "# comment\na = آ { $y }\n");
-    let f = found.iter().find(|f| f.code == "unknown-variable").expect("finding");
+    let f = found.iter().find(|f| f.code == Code::UnknownVariable).expect("finding");
     assert_eq!((f.line, f.column, f.width), (2, 9, 2));
     assert_eq!(f.source_line, "a = آ { $y }");
     assert!(f.path.ends_with("fa/app.ftl"), "{}", f.path.display());
@@ -320,6 +325,10 @@ fn a_locale_is_taken_from_the_directory_name_or_must_be_given() {
     write(&l.join("app.ftl"), "a = آ\n");
     let err = dir_trees(&r, std::slice::from_ref(&l), None).expect_err("no locale");
     assert!(err.to_string().contains("--locale"), "{err}");
+    assert!(
+        matches!(&err, nashr_content::Error::LocaleOfDirectory { dir } if *dir == l),
+        "{err:?}"
+    );
     let trees = dir_trees(&r, &[l], Some("fa")).expect("trees");
     assert_eq!(trees[0].locale, "fa");
 }

@@ -190,10 +190,7 @@ impl Config {
         let path = root.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                Error::Environment(format!(
-                    "{} not found: run nashr inside a nashr project or pass --root DIR",
-                    path.display()
-                ))
+                Error::NotAProject { config: path.clone() }
             } else {
                 Error::io(&path, e)
             }
@@ -346,6 +343,15 @@ pub fn is_locale_code(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_without_nashr_toml_is_not_a_project() {
+        let root = std::env::temp_dir().join(format!("nashr-not-a-project-{}", std::process::id()));
+        match Config::load(&root) {
+            Err(Error::NotAProject { config }) => assert_eq!(config, root.join(CONFIG_FILE)),
+            other => panic!("expected NotAProject, got {other:?}"),
+        }
+    }
 
     const OK: &str = "[site]\nbase_url = \"https://c.example/blog\"\nlocales = [\"en\", \"fa\"]\n";
 

@@ -239,7 +239,8 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// Everything that can stop a stage: problems in the user's input (exit code 1), or the
-/// environment failing underneath us (exit code 2).
+/// environment failing underneath us (exit code 2: every variant but `Input`). The typed
+/// variants are the cases a caller can act on; `Environment` holds the rest.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{} problem{} in the input", .0.len(), if .0.len() == 1 { "" } else { "s" })]
@@ -250,8 +251,85 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The directory nashr runs in has no `nashr.toml`; `config` is the path looked for.
+    #[error("{} not found: run nashr inside a nashr project or pass --root DIR", config.display())]
+    NotAProject { config: PathBuf },
+    /// A locale that is not a BCP 47 language tag.
+    #[error("`{code}` is not a locale code")]
+    InvalidLocale { code: String },
+    /// A locale the project does not translate into; `translated`, when not empty, is listed
+    /// in the message.
+    #[error("`{locale}` is not a translated locale of this project{}", listed(translated))]
+    UntranslatedLocale { locale: String, translated: Vec<String> },
+    /// A translation tree given by directory whose name is no language tag.
+    #[error(
+        "cannot tell the language of {} from its name; pass --locale CODE (for example --locale fa)",
+        dir.display()
+    )]
+    LocaleOfDirectory { dir: PathBuf },
+    /// A directory the command needs is missing; `role` says which (`source`, `translation`).
+    #[error("the {role} directory {} does not exist", dir.display())]
+    MissingDirectory { role: &'static str, dir: PathBuf },
+    /// A server cannot listen on its address (in use, not allowed).
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store (its database or files) cannot be reached or failed.
+    #[error("{0}")]
+    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A secret the command needs is not in the environment. Holds the variable's name only.
+    #[error("{}", secret.missing_text(var))]
+    MissingSecret { var: String, secret: Secret },
+    /// The incremental build state cannot be used; a full build repairs it.
+    #[error(transparent)]
+    BuildState(#[from] BuildStateError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
     #[error("{0}")]
     Environment(String),
+}
+
+/// `" (translated: fa, ar)"`, or nothing for an empty list.
+fn listed(locales: &[String]) -> String {
+    if locales.is_empty() {
+        String::new()
+    } else {
+        format!(" (translated: {})", locales.join(", "))
+    }
+}
+
+/// What a secret in the environment is for; the message about a missing one says how to set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// The application password of `user` on the WordPress site `site`.
+    WordPressPassword { site: String, user: String },
+    /// The key that signs newsletter unsubscribe links.
+    UnsubscribeKey,
+}
+
+impl Secret {
+    fn missing_text(&self, var: &str) -> String {
+        match self {
+            Secret::WordPressPassword { site, user } => format!(
+                "publishing to {site} needs the WordPress application password of `{user}` in the environment variable {var}: create one in WordPress under Users → Profile → Application Passwords, then `export {var}=\"…\"`"
+            ),
+            Secret::UnsubscribeKey => format!(
+                "set {var} to a long random secret before sending over SMTP: it signs the unsubscribe links (e.g. `export {var}=$(openssl rand -hex 32)`, kept the same for every send)"
+            ),
+        }
+    }
+}
+
+/// Why the incremental build state cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildStateError {
+    #[error("the incremental build state is missing an article; run a full build (`nashr build --full`)")]
+    MissingArticle,
+    #[error("build state: {0}")]
+    Encode(String),
 }
 
 impl Error {
@@ -309,6 +387,64 @@ mod tests {
         let far =
             SourceError::new("a.md", "x", 0..1, "unknown field `colour`, expected `title` or `date`").suggest_field();
         assert_eq!(far.help, None);
+    }
+
+    #[test]
+    fn typed_errors_say_what_to_do() {
+        let not_a_project = Error::NotAProject {
+            config: PathBuf::from("site/nashr.toml"),
+        };
+        assert_eq!(
+            not_a_project.to_string(),
+            "site/nashr.toml not found: run nashr inside a nashr project or pass --root DIR"
+        );
+        let untranslated = |translated: &[&str]| Error::UntranslatedLocale {
+            locale: "de".into(),
+            translated: translated.iter().map(|l| l.to_string()).collect(),
+        };
+        assert_eq!(
+            untranslated(&["fa", "ar"]).to_string(),
+            "`de` is not a translated locale of this project (translated: fa, ar)"
+        );
+        assert_eq!(
+            untranslated(&[]).to_string(),
+            "`de` is not a translated locale of this project"
+        );
+        let bind = Error::Bind {
+            address: "127.0.0.1:80".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert!(
+            bind.to_string().starts_with("cannot listen on 127.0.0.1:80: "),
+            "{bind}"
+        );
+        let secret = Error::MissingSecret {
+            var: "NASHR_UNSUBSCRIBE_KEY".into(),
+            secret: Secret::UnsubscribeKey,
+        };
+        assert!(
+            secret
+                .to_string()
+                .starts_with("set NASHR_UNSUBSCRIBE_KEY to a long random secret before sending over SMTP"),
+            "{secret}"
+        );
+        let password = Error::MissingSecret {
+            var: "WP_PASSWORD".into(),
+            secret: Secret::WordPressPassword {
+                site: "https://example.org".into(),
+                user: "editor".into(),
+            },
+        };
+        assert!(
+            password.to_string().starts_with(
+                "publishing to https://example.org needs the WordPress application password of `editor` in the environment variable WP_PASSWORD:"
+            ),
+            "{password}"
+        );
+        assert_eq!(
+            Error::from(BuildStateError::MissingArticle).to_string(),
+            "the incremental build state is missing an article; run a full build (`nashr build --full`)"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use article::{Article, Document, FrontMatter, Hero, Status};
 pub use config::{Calendar, Config, Digits, StaleMode};
-pub use diag::{Error, SourceError};
+pub use diag::{BuildStateError, Error, Secret, SourceError};
 pub use slug::slugify;
 
 /// The Markdown dialect nashr reads: CommonMark plus tables and strikethrough. Every stage
@@ -77,7 +77,7 @@ impl Project {
     /// every error is still reported at once.
     pub fn load_deferring_references(root: &Path) -> Result<Project, Error> {
         let config = Config::load(root)?;
-        let articles = load_articles_with(root, &config, None, None, true)?;
+        let articles = load_articles_with(root, &config, None, None, ReferenceChecks::Deferred)?;
         Ok(Project {
             root: root.to_path_buf(),
             config,
@@ -178,17 +178,27 @@ fn load_articles(
     only: Option<&std::collections::BTreeSet<String>>,
     slugs: Option<Vec<String>>,
 ) -> Result<Vec<Article>, Error> {
-    load_articles_with(root, config, only, slugs, false)
+    load_articles_with(root, config, only, slugs, ReferenceChecks::Now)
 }
 
-/// [`load_articles`]; with `defer_references`, the checks of images and `@/` links are left
-/// to the caller unless some other error is reported.
+/// When the checks that need an article's references (its images exist, its `@/` links name
+/// articles) run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReferenceChecks {
+    /// While loading.
+    Now,
+    /// Left to the caller unless some other error is reported
+    /// ([`Project::load_deferring_references`]).
+    Deferred,
+}
+
+/// [`load_articles`], with the reference checks run `references`.
 fn load_articles_with(
     root: &Path,
     config: &Config,
     only: Option<&std::collections::BTreeSet<String>>,
     slugs: Option<Vec<String>>,
-    defer_references: bool,
+    references: ReferenceChecks,
 ) -> Result<Vec<Article>, Error> {
     // Every article directory counts for links, even one whose own file has errors: a typo in
     // one article must not be reported again as a broken link in every article linking to it.
@@ -223,10 +233,10 @@ fn load_articles_with(
     use rayon::prelude::*;
     let loaded: Vec<Loaded> = dirs
         .par_iter()
-        .map(|dir| load_article(root, config, dir, defer_references))
+        .map(|dir| load_article(root, config, dir, references))
         .collect();
     // Deferred only while nothing else failed: then every error is reported at once.
-    let check_now = !defer_references || loaded.iter().any(Result::is_err);
+    let check_now = references == ReferenceChecks::Now || loaded.iter().any(Result::is_err);
     // A directory is an article when it has an `index.md`, whether that loaded or not.
     let slugs: Vec<String> = match slugs {
         Some(slugs) => slugs,
@@ -242,7 +252,7 @@ fn load_articles_with(
     for result in loaded {
         match result {
             Ok(Some(a)) => {
-                if defer_references && check_now {
+                if references == ReferenceChecks::Deferred && check_now {
                     for doc in std::iter::once(&a.doc).chain(a.translations.values()) {
                         image_errors(&a.dir, doc, &mut errors);
                     }
@@ -292,7 +302,7 @@ fn load_article(
     root: &Path,
     config: &Config,
     dir: &Path,
-    defer_references: bool,
+    references: ReferenceChecks,
 ) -> Result<Option<Article>, Vec<SourceError>> {
     let slug = dir
         .file_name()
@@ -347,7 +357,7 @@ fn load_article(
             match read(&file).and_then(|s| Document::parse(&shown(&file), s).map_err(|e| vec![e])) {
                 Ok(d) => {
                     check_document(dir, &d, config, &mut errors);
-                    if !defer_references {
+                    if references == ReferenceChecks::Now {
                         image_errors(dir, &d, &mut errors);
                     }
                     translations.insert(lang.to_string(), d);
@@ -359,7 +369,7 @@ fn load_article(
         }
     }
     check_document(dir, &doc, config, &mut errors);
-    if !defer_references {
+    if references == ReferenceChecks::Now {
         image_errors(dir, &doc, &mut errors);
     }
     if errors.is_empty() {

@@ -82,7 +82,7 @@ impl LocaleFormat {
             dates: Mutex::default(),
         };
         // Fail now, at load, if the calendar has no data for this locale.
-        format.date_formatter(&DateTimeOptions::default().builder(false))?;
+        format.date_formatter(&DateTimeOptions::default().builder(Formatted::DateOnly))?;
         Ok(format)
     }
 
@@ -110,7 +110,11 @@ impl LocaleFormat {
             }
             DateInput::Civil(dt) => (dt.date(), Some(dt.time())),
         };
-        let builder = options.builder(time.is_some());
+        let builder = options.builder(if time.is_some() {
+            Formatted::DateAndTime
+        } else {
+            Formatted::DateOnly
+        });
         let Ok(formatter) = self.date_formatter(&builder) else {
             return date.to_string();
         };
@@ -256,6 +260,13 @@ enum Style {
     Short,
 }
 
+/// What a value to format holds: a date alone, or a date with its time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Formatted {
+    DateOnly,
+    DateAndTime,
+}
+
 impl DateTimeOptions {
     /// Reads named arguments; an unknown option or value is an error naming it.
     pub fn from_args(args: &FluentArgs) -> Result<DateTimeOptions, String> {
@@ -323,8 +334,10 @@ impl DateTimeOptions {
         Ok(o)
     }
 
-    /// The ICU4X field set: a style, or the fields asked for, or a long date.
-    fn builder(&self, has_time: bool) -> FieldSetBuilder {
+    /// The ICU4X field set: a style, or the fields asked for, or a long date. A time is
+    /// shown only for a value that has one.
+    fn builder(&self, value: Formatted) -> FieldSetBuilder {
+        let has_time = value == Formatted::DateAndTime;
         let mut b = FieldSetBuilder::new();
         let fields = match (self.year, self.month.is_some(), self.day, self.weekday) {
             (true, true, true, true) => Some(DateFields::YMDE),

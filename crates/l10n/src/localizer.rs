@@ -69,10 +69,18 @@ struct ArticleCatalogs {
     is_source: bool,
     /// `Some(catalog)` when loaded, `None` when the article has no catalog in this locale.
     loaded: std::sync::RwLock<HashMap<String, Option<Arc<ArticleCatalog>>>>,
-    /// How many articles have this catalog open ([`Localizer::open_article`]); `pinned`
-    /// catalogs ([`Localizer::load`]) stay.
+    /// How many articles have this catalog open ([`Localizer::open_article`]).
     open: Mutex<HashMap<String, usize>>,
-    pinned: bool,
+    keep: KeepCatalogs,
+}
+
+/// How long an article catalog, once read, stays in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeepCatalogs {
+    /// Until no article has it open ([`Localizer::load_lazy`]).
+    WhileOpen,
+    /// For the Localizer's lifetime ([`Localizer::load`]).
+    Always,
 }
 
 /// Everything nashr knows about one locale.
@@ -155,14 +163,14 @@ impl Localizer {
     /// site uses, so memory does not grow with the number of articles. A catalog's syntax
     /// errors are reported when its article is opened.
     pub fn load_lazy(project: &Project) -> Result<Localizer, Error> {
-        Localizer::load_catalogs(project, false)
+        Localizer::load_catalogs(project, KeepCatalogs::WhileOpen)
     }
 
     /// Loads the UI files and keeps the catalogs of `slugs` for the Localizer's lifetime;
     /// every error is reported at once.
     fn load_pinned(project: &Project, slugs: &[String]) -> Result<Localizer, Error> {
         use rayon::prelude::*;
-        let l10n = Localizer::load_catalogs(project, true)?;
+        let l10n = Localizer::load_catalogs(project, KeepCatalogs::Always)?;
         let results: Vec<Result<(), Vec<SourceError>>> =
             slugs.par_iter().map(|slug| l10n.open_article(slug).map(drop)).collect();
         let errors: Vec<SourceError> = results.into_iter().filter_map(Result::err).flatten().collect();
@@ -257,13 +265,13 @@ impl Localizer {
         Ok(Some((ArticleCatalog { file, entries, bundle }, errors)))
     }
 
-    fn load_catalogs(project: &Project, pinned: bool) -> Result<Localizer, Error> {
+    fn load_catalogs(project: &Project, keep: KeepCatalogs) -> Result<Localizer, Error> {
         let config = &project.config;
         let mut errors = Vec::new();
         let mut locales = Vec::new();
         let warnings = Warnings::default();
         for code in &config.site.locales {
-            locales.push(load_locale(project, code, &warnings, &mut errors, pinned)?);
+            locales.push(load_locale(project, code, &warnings, &mut errors, keep)?);
         }
         if !errors.is_empty() {
             return Err(Error::Input(errors));
@@ -525,11 +533,11 @@ fn load_locale(
     code: &str,
     warnings: &Warnings,
     errors: &mut Vec<SourceError>,
-    pinned: bool,
+    keep: KeepCatalogs,
 ) -> Result<LocaleData, Error> {
     let langid: LanguageIdentifier = code
         .parse()
-        .map_err(|_| Error::Environment(format!("`{code}` is not a locale code")))?;
+        .map_err(|_| Error::InvalidLocale { code: code.to_string() })?;
     let config = &project.config;
     let format = LocaleFormat::new(code, config.calendar(code), config.digits(code)).map_err(|e| {
         Error::Environment(format!(
@@ -553,7 +561,7 @@ fn load_locale(
         is_source,
         loaded: Default::default(),
         open: Default::default(),
-        pinned,
+        keep,
     };
     let rtl = langid.character_direction() == CharacterDirection::RTL;
     Ok(LocaleData {
@@ -713,7 +721,7 @@ impl Drop for OpenArticle<'_> {
             let mut open = lock(&cats.open);
             let count = open.entry(self.slug.clone()).or_insert(1);
             *count = count.saturating_sub(1);
-            if *count == 0 && !cats.pinned {
+            if *count == 0 && cats.keep == KeepCatalogs::WhileOpen {
                 open.remove(&self.slug);
                 write_lock(&cats.loaded).remove(&self.slug);
             }

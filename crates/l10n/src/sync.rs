@@ -32,9 +32,17 @@ pub fn sync(project: &Project, check: bool) -> Result<SyncReport, Error> {
 /// [`sync`] from catalogs already computed by [`source_catalogs`] (a build computes them once
 /// for this check and for stale detection).
 pub fn sync_with(project: &Project, catalogs: &[SourceCatalog], check: bool) -> Result<SyncReport, Error> {
-    let (mut report, expected) = sync_catalogs(project, catalogs, check)?;
-    remove_orphans(project, check, &expected, &mut report)?;
+    let mode = if check { Mode::Report } else { Mode::Write };
+    let (mut report, expected) = sync_catalogs(project, catalogs, mode)?;
+    remove_orphans(project, mode, &expected, &mut report)?;
     Ok(report)
+}
+
+/// Whether a sync changes files or only reports what it would change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    Report,
 }
 
 /// An article's source catalog as `nashr l10n sync` writes it, and the file as it is now.
@@ -105,14 +113,14 @@ pub fn source_catalog(
 /// every article's catalog): what `sync` removes.
 pub fn orphans(project: &Project, expected: &std::collections::BTreeSet<PathBuf>) -> Result<Vec<PathBuf>, Error> {
     let mut report = SyncReport::default();
-    remove_orphans(project, true, expected, &mut report)?;
+    remove_orphans(project, Mode::Report, expected, &mut report)?;
     Ok(report.removed)
 }
 
 fn sync_catalogs(
     project: &Project,
     catalogs: &[SourceCatalog],
-    check: bool,
+    mode: Mode,
 ) -> Result<(SyncReport, std::collections::BTreeSet<PathBuf>), Error> {
     let mut report = SyncReport::default();
     let mut expected = std::collections::BTreeSet::new();
@@ -122,7 +130,7 @@ fn sync_catalogs(
             report.unchanged += 1;
             continue;
         }
-        if !check {
+        if mode == Mode::Write {
             nashr_content::fs::write_if_changed(&c.path, c.text.as_bytes()).map_err(|e| Error::io(&c.path, e))?;
         }
         report.changed.push(project.shown(&c.path));
@@ -132,7 +140,7 @@ fn sync_catalogs(
 
 fn remove_orphans(
     project: &Project,
-    check: bool,
+    mode: Mode,
     expected: &std::collections::BTreeSet<PathBuf>,
     report: &mut SyncReport,
 ) -> Result<(), Error> {
@@ -155,7 +163,7 @@ fn remove_orphans(
             .collect();
         stale.sort();
         for path in stale {
-            if !check {
+            if mode == Mode::Write {
                 std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
             }
             report.removed.push(project.shown(&path));

@@ -96,7 +96,7 @@ impl Localizer {
             .collect();
 
         if locale == source_locale {
-            return from_document(&article.doc, locale, heading_ids, segs.len(), false);
+            return from_document(&article.doc, locale, heading_ids, segs.len());
         }
         if let Some(doc) = article.translations.get(locale) {
             let own: Vec<String> = segments(doc, &[])
@@ -109,7 +109,10 @@ impl Localizer {
             } else {
                 own
             };
-            let mut localized = from_document(doc, locale, ids, segs.len(), true);
+            let mut localized = LocalizedArticle {
+                whole_file: true,
+                ..from_document(doc, locale, ids, segs.len())
+            };
             if doc.front.slug.is_none()
                 && let Some(source_slug) = &article.front().slug
             {
@@ -187,13 +190,8 @@ impl Localizer {
     }
 }
 
-fn from_document(
-    doc: &Document,
-    locale: &str,
-    heading_ids: Vec<String>,
-    segments: usize,
-    whole_file: bool,
-) -> LocalizedArticle {
+/// `doc` as the article in `locale`; the caller marks a whole-file translation.
+fn from_document(doc: &Document, locale: &str, heading_ids: Vec<String>, segments: usize) -> LocalizedArticle {
     let fm = &doc.front;
     LocalizedArticle {
         locale: locale.to_string(),
@@ -207,7 +205,7 @@ fn from_document(
         heading_ids,
         segments,
         fallback: Vec::new(),
-        whole_file,
+        whole_file: false,
     }
 }
 

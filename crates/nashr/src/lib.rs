@@ -270,7 +270,7 @@ impl Ui<'_> {
                 );
                 EXIT_INPUT
             }
-            Error::Io { .. } | Error::Environment(_) => {
+            _ => {
                 let _ = writeln!(self.out, "error: {e}");
                 EXIT_USAGE
             }

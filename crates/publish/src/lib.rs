@@ -44,12 +44,16 @@ pub const DEFAULT_TARGET: &str = "files";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A problem with the project (configuration, articles): reported with file and line.
+    /// A problem with the project (configuration, articles: reported with file and line), or
+    /// with its environment (a missing password, no async runtime).
     #[error(transparent)]
     Input(#[from] nashr_content::Error),
     #[error(transparent)]
     Store(#[from] nashr_store::StoreError),
-    /// Something missing from the environment (a password), or an unknown target name.
+    /// `--target` names no target of `nashr.toml`; `known` are the ones it has.
+    #[error("no target `{name}` in nashr.toml; targets: {}", known.join(", "))]
+    UnknownTarget { name: String, known: Vec<String> },
+    /// Something else missing from the environment.
     #[error("{0}")]
     Environment(String),
     /// A target failed; what was published before the failure is in the ledger.
@@ -229,11 +233,10 @@ pub async fn publish(
         Some(name) => {
             let found: Vec<_> = all.iter().filter(|(n, _)| n == name).collect();
             if found.is_empty() {
-                let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
-                return Err(Error::Environment(format!(
-                    "no target `{name}` in nashr.toml; targets: {}",
-                    names.join(", ")
-                )));
+                return Err(Error::UnknownTarget {
+                    name: name.clone(),
+                    known: all.iter().map(|(n, _)| n.clone()).collect(),
+                });
             }
             found
         }
@@ -301,6 +304,6 @@ pub fn publish_blocking(
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::Environment(format!("cannot start the async runtime: {e}")))?;
+        .map_err(nashr_content::Error::Runtime)?;
     runtime.block_on(publish(project, l10n, options, progress))
 }

@@ -867,10 +867,14 @@ impl Client {
 
     fn check_password(&self) -> Result<(), Error> {
         if self.password.trim().is_empty() {
-            return Err(Error::Environment(format!(
-                "publishing to {} needs the WordPress application password of `{}` in the environment variable {}: create one in WordPress under Users → Profile → Application Passwords, then `export {}=\"…\"`",
-                self.site, self.user, self.password_env, self.password_env
-            )));
+            return Err(nashr_content::Error::MissingSecret {
+                var: self.password_env.clone(),
+                secret: nashr_content::Secret::WordPressPassword {
+                    site: self.site.clone(),
+                    user: self.user.clone(),
+                },
+            }
+            .into());
         }
         Ok(())
     }
