@@ -422,10 +422,10 @@ fn trees(root: &Path, args: &TreeArgs) -> Result<Vec<nashr_check::tree::LocaleTr
     if args.reference.is_none() && !args.locales.is_empty() {
         for wanted in &args.locales {
             if !trees.iter().any(|t| &t.locale == wanted) {
-                return Err(Error::Environment(format!(
-                    "`{wanted}` is not a translated locale of this project (translated: {})",
-                    trees.iter().map(|t| t.locale.as_str()).collect::<Vec<_>>().join(", ")
-                )));
+                return Err(Error::UntranslatedLocale {
+                    locale: wanted.clone(),
+                    translated: trees.iter().map(|t| t.locale.clone()).collect(),
+                });
             }
         }
         trees.retain(|t| args.locales.contains(&t.locale));
@@ -520,9 +520,10 @@ fn l10n_accept(root: &Path, locale: &str, ids: &[String], ui: &mut Ui) -> Result
     let project = Project::load(root)?;
     let trees = nashr_check::tree::project_trees(&project)?;
     let Some(tree) = trees.iter().find(|t| t.locale == locale) else {
-        return Err(Error::Environment(format!(
-            "`{locale}` is not a translated locale of this project"
-        )));
+        return Err(Error::UntranslatedLocale {
+            locale: locale.to_string(),
+            translated: Vec::new(),
+        });
     };
     let accepted = nashr_check::status::accept(tree, ids)?;
     for (file, id) in &accepted {

@@ -119,7 +119,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::Environment(format!("cannot start the async runtime: {e}")))
+        .map_err(Error::Runtime)
 }
 
 impl TransportArgs {

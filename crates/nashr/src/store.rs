@@ -22,7 +22,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Environment(format!("cannot start the async runtime: {e}")))
+        .map_err(Error::Runtime)
 }
 
 fn versions(list: &[(i64, String)]) -> String {

@@ -76,7 +76,7 @@ fn now_text() -> String {
 }
 
 pub fn store_err(e: StoreError) -> Error {
-    Error::Environment(e.to_string())
+    Error::Store(Box::new(e))
 }
 
 /// This process's id in logs and in the ledger: `<host>-<pid>-<random>`, unique even when a

@@ -36,9 +36,10 @@ fn key(project: &Project, kind: TransportKind, report: &mut dyn Report) -> Resul
             ));
             Ok(Key::development())
         }
-        TransportKind::Smtp => Err(Error::Environment(format!(
-            "set {var} to a long random secret before sending over SMTP: it signs the unsubscribe links (e.g. `export {var}=$(openssl rand -hex 32)`, kept the same for every send)"
-        ))),
+        TransportKind::Smtp => Err(Error::MissingSecret {
+            var: var.to_string(),
+            secret: nashr_content::Secret::UnsubscribeKey,
+        }),
     }
 }
 

@@ -40,7 +40,10 @@ pub async fn run(
         .unwrap_or_else(|| project.config.newsletter.listen.clone());
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
-        .map_err(|e| Error::Environment(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(|source| Error::Bind {
+            address: listen.clone(),
+            source,
+        })?;
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(listen);
     let endpoint = Arc::new(Endpoint {
         renderer: sender.renderer.clone(),
