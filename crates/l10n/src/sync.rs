@@ -23,16 +23,15 @@ impl SyncReport {
     }
 }
 
-/// Brings every source catalog up to date with its article. With `check`, writes nothing and
-/// only reports what is out of date (for CI).
-pub fn sync(project: &Project, check: bool) -> Result<SyncReport, Error> {
-    sync_with(project, &source_catalogs(project)?, check)
+/// Brings every source catalog up to date with its article. With [`Mode::Report`], writes
+/// nothing and only reports what is out of date (for CI).
+pub fn sync(project: &Project, mode: Mode) -> Result<SyncReport, Error> {
+    sync_with(project, &source_catalogs(project)?, mode)
 }
 
 /// [`sync`] from catalogs already computed by [`source_catalogs`] (a build computes them once
 /// for this check and for stale detection).
-pub fn sync_with(project: &Project, catalogs: &[SourceCatalog], check: bool) -> Result<SyncReport, Error> {
-    let mode = if check { Mode::Report } else { Mode::Write };
+pub fn sync_with(project: &Project, catalogs: &[SourceCatalog], mode: Mode) -> Result<SyncReport, Error> {
     let (mut report, expected) = sync_catalogs(project, catalogs, mode)?;
     remove_orphans(project, mode, &expected, &mut report)?;
     Ok(report)
@@ -40,8 +39,10 @@ pub fn sync_with(project: &Project, catalogs: &[SourceCatalog], check: bool) -> 
 
 /// Whether a sync changes files or only reports what it would change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub enum Mode {
+    /// Write what changed (`nashr l10n sync`).
     Write,
+    /// Write nothing; report what is out of date (`nashr l10n sync --check`).
     Report,
 }
 

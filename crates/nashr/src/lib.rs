@@ -376,11 +376,16 @@ fn sync(root: &Path, check: bool, ui: &mut Ui) -> Result<u8, Error> {
     // Only the articles matter here: a translator's syntax error in another locale must not
     // stop the editor from updating the source catalogs.
     let project = Project::load(root)?;
-    let mut report = nashr_l10n::sync::sync(&project, check)?;
+    let mode = if check {
+        nashr_l10n::sync::Mode::Report
+    } else {
+        nashr_l10n::sync::Mode::Write
+    };
+    let mut report = nashr_l10n::sync::sync(&project, mode)?;
     // Newsletter issues have source catalogs too (locales/<source>/newsletters/<issue>.ftl).
     report
         .changed
-        .extend(nashr_newsletter::issue::sync_catalogs(&project, check)?);
+        .extend(nashr_newsletter::issue::sync_catalogs(&project, mode)?);
     let verb = if check { "out of date" } else { "updated" };
     for p in &report.changed {
         ui.info(format!("{verb}: {}", p.display()));

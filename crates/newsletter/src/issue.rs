@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use fluent_bundle::{FluentResource, concurrent::FluentBundle};
 use nashr_content::diag::find_key;
 use nashr_content::{Error, Project, SourceError};
+use nashr_l10n::sync::Mode;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -287,14 +288,14 @@ fn blocks(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// Brings the source catalog of every issue up to date (with `check`, only reports what is
-/// out of date). Returns the catalogs changed (or out of date), relative to the project.
-pub fn sync_catalogs(project: &Project, check: bool) -> Result<Vec<PathBuf>, Error> {
+/// Brings the source catalog of every issue up to date (with [`Mode::Report`], only reports
+/// what is out of date). Returns the catalogs changed (or out of date), relative to the project.
+pub fn sync_catalogs(project: &Project, mode: Mode) -> Result<Vec<PathBuf>, Error> {
     let mut changed = Vec::new();
     let mut errors = Vec::new();
     for id in issue_ids(project) {
         match Issue::load(project, &id) {
-            Ok(issue) if check => {
+            Ok(issue) if mode == Mode::Report => {
                 let path = catalog_path(project, &project.config.site.source_locale, &id);
                 if std::fs::read(&path).ok().as_deref() != Some(issue.source_catalog().as_bytes()) {
                     changed.push(project.shown(&path));

@@ -241,11 +241,11 @@ impl Site {
         let Some(project) = self.project.as_ref().filter(|_| self.sync_pending) else {
             return Ok(());
         };
-        let report = nashr_l10n::sync::sync(project, false)?;
+        let report = nashr_l10n::sync::sync(project, nashr_l10n::sync::Mode::Write)?;
         for p in &report.changed {
             on_change(SyncedFile::Updated(p));
         }
-        for p in nashr_newsletter::issue::sync_catalogs(project, false)? {
+        for p in nashr_newsletter::issue::sync_catalogs(project, nashr_l10n::sync::Mode::Write)? {
             on_change(SyncedFile::Updated(&p));
         }
         for p in &report.removed {
