@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use nashr_content::html::{Escape, escape};
 use nashr_l10n::bidi::{Sink, for_sink};
 use nashr_store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -201,7 +202,7 @@ impl Renderer {
             return format!(
                 "<!doctype html><html lang=\"{locale}\" dir=\"{}\"><meta charset=\"utf-8\"><p>{}</p></html>",
                 if rtl { "rtl" } else { "ltr" },
-                nashr_render::templates::escape_html(&text)
+                escape(&text, Escape::Html)
             );
         }
         let ctx = minijinja::context! {

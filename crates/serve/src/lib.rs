@@ -25,10 +25,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use nashr_content::html::{Escape, escape};
 use nashr_content::{Error, Project};
 use nashr_l10n::Localizer;
 use nashr_render::marks::Mark;
-use nashr_render::templates::escape_html;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -694,7 +694,7 @@ fn route(state: &State, req: &Request) -> Response {
         }
         return not_found(&injection(None), path);
     };
-    let content_type = http::content_type(&key);
+    let content_type = nashr_content::mime::of_path(&key);
     if content_type.starts_with("text/html") {
         let page_marks = marks.then(|| site.marks.get(&key).map_or(&[][..], Vec::as_slice));
         return Response::html(200, inject::inject(bytes, &injection(page_marks).html()));
@@ -716,7 +716,7 @@ const URL_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'
 fn not_found(injection: &Injection, path: &str) -> Response {
     let body = format!(
         "<h1>Not found</h1><p><code>{}</code> is not a page of the site.</p><p><a href=\"/\">The site's first page</a></p>",
-        escape_html(path)
+        escape(path, Escape::Html)
     );
     Response::html(404, inject::own_page("nashr: not found", &body, injection))
 }
@@ -774,12 +774,16 @@ fn newsletter_route(snap: &Snapshot, path: &str) -> Response {
                     .map(|l| {
                         format!(
                             "<a href=\"/_newsletter/{0}/{1}\">{1}</a>",
-                            escape_html(&id),
-                            escape_html(l)
+                            escape(&id, Escape::Html),
+                            escape(l, Escape::Html)
                         )
                     })
                     .collect();
-                body.push_str(&format!("<li>{}: {}</li>", escape_html(&id), links.join(" · ")));
+                body.push_str(&format!(
+                    "<li>{}: {}</li>",
+                    escape(&id, Escape::Html),
+                    links.join(" · ")
+                ));
             }
             body.push_str("</ul>");
             Response::html(200, inject::own_page("nashr: newsletter", &body, &injection))
@@ -796,8 +800,8 @@ fn newsletter_route(snap: &Snapshot, path: &str) -> Response {
                     };
                     let body = format!(
                         "<h1>Newsletter {} ({})</h1><p>It cannot be rendered.</p>",
-                        escape_html(issue),
-                        escape_html(locale)
+                        escape(issue, Escape::Html),
+                        escape(locale, Escape::Html)
                     );
                     return Response::html(500, inject::own_page("nashr: newsletter", &body, &with_errors));
                 }
@@ -822,45 +826,49 @@ fn newsletter_route(snap: &Snapshot, path: &str) -> Response {
 }
 
 fn newsletter_page(p: &newsletter::Preview, issue: &str, locale: &str, locales: &[String]) -> String {
-    let base = format!("/_newsletter/{}/{}", escape_html(issue), escape_html(locale));
+    let base = format!(
+        "/_newsletter/{}/{}",
+        escape(issue, Escape::Html),
+        escape(locale, Escape::Html)
+    );
     let others: Vec<String> = locales
         .iter()
         .filter(|l| *l != locale)
         .map(|l| {
             format!(
                 "<a href=\"/_newsletter/{}/{1}\">{1}</a>",
-                escape_html(issue),
-                escape_html(l)
+                escape(issue, Escape::Html),
+                escape(l, Escape::Html)
             )
         })
         .collect();
     let mut html = format!(
         "<h1>Newsletter {} in {}</h1><p>As it will be sent, here to the sample recipient <code>{}</code>. Other languages: {}. <a href=\"{base}/eml\">The whole message</a>.</p>",
-        escape_html(issue),
-        escape_html(locale),
+        escape(issue, Escape::Html),
+        escape(locale, Escape::Html),
         newsletter::SAMPLE_RECIPIENT,
         others.join(" · ")
     );
     if !p.fallback.is_empty() {
         html.push_str(&format!(
             "<p class=\"fallback\">Not translated yet (shown from the fallback language): <code>{}</code></p>",
-            escape_html(&p.fallback.join(", "))
+            escape(&p.fallback.join(", "), Escape::Html)
         ));
     }
     html.push_str(&format!(
         "<h2>Subject</h2><p id=\"subject\" dir=\"auto\">{}</p><h2>Headers</h2><table id=\"headers\">",
-        escape_html(&p.subject)
+        escape(&p.subject, Escape::Html)
     ));
     for (k, v) in &p.headers {
         html.push_str(&format!(
             "<tr><th>{}</th><td dir=\"auto\">{}</td></tr>",
-            escape_html(k),
-            escape_html(v)
+            escape(k, Escape::Html),
+            escape(v, Escape::Html)
         ));
     }
     html.push_str(&format!(
         "</table><h2>HTML part</h2><iframe id=\"html-part\" src=\"{base}/html\" sandbox=\"\" title=\"The HTML part\"></iframe><h2>Text part</h2><pre id=\"text-part\" dir=\"auto\">{}</pre>",
-        escape_html(&p.text)
+        escape(&p.text, Escape::Html)
     ));
     html
 }
