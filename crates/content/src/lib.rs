@@ -13,6 +13,8 @@ pub mod article;
 pub mod config;
 pub mod diag;
 pub mod fs;
+pub mod html;
+pub mod mime;
 pub mod newsletter;
 pub mod slug;
 pub mod targets;

@@ -15,6 +15,7 @@
 use std::cell::RefCell;
 
 use nashr_content::Article;
+use nashr_content::html::{Escape, escape};
 
 use crate::bidi::{Sink, for_sink};
 use crate::localizer::{FtlFile, Localizer};
@@ -83,7 +84,7 @@ impl Mark {
         let attr = |s: &str| {
             // One line (the Markdown block must not end inside the tag), no marks, escaped.
             let v = for_sink(s, Sink::Value).replace(['\n', '\r'], " ");
-            escape_attr(&v)
+            escape(&v, Escape::Markdown)
         };
         let mut tag = format!(
             "<span data-nashr-mark=\"{}\" data-id=\"{}\" data-file=\"{}\"",
@@ -101,26 +102,6 @@ impl Mark {
         tag.push_str(&format!(" data-source=\"{}\">", attr(&self.source)));
         tag
     }
-}
-
-fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // A backslash or backtick could start Markdown escapes or code spans around the tag.
-            '\\' => out.push_str("&#92;"),
-            '`' => out.push_str("&#96;"),
-            // A table cell's segment must not be split by its own mark.
-            '|' => out.push_str("&#124;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 thread_local! {

@@ -40,61 +40,43 @@ type Record = (usize, Vec<Field>);
 /// A syntax error: where, and what.
 type SyntaxError = (Range<usize>, String);
 
-/// Splits `text` into records of fields with their byte spans.
+/// Splits `text` into records of fields with their byte spans: the `csv` crate reads them,
+/// and each field's place in `text` is checked against what it read. `csv` forgives text
+/// after a closing quote and a quote never closed; a subscriber file gets an error for both,
+/// since either usually means a name with a stray quote swallowed the rows after it.
 fn records(text: &str) -> Result<Vec<Record>, SyntaxError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let b = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
+    let mut record = csv::StringRecord::new();
+    loop {
+        // Where the reader stands: the end of the previous record, before the line breaks
+        // (and blank lines) it skips.
+        let mut i = reader.position().byte() as usize;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err((i..i, format!("cannot read the CSV: {e}"))),
+        }
+        while matches!(b.get(i), Some(b'\r' | b'\n')) {
+            i += 1;
+        }
         let rec_start = i;
-        let mut fields = Vec::new();
-        loop {
-            let start = i;
-            let mut value = String::new();
-            if i < b.len() && b[i] == b'"' {
+        let mut fields = Vec::with_capacity(record.len());
+        for (n, value) in record.iter().enumerate() {
+            if n > 0 {
+                // The reader split here, so this is the comma.
                 i += 1;
-                loop {
-                    match b.get(i) {
-                        None => return Err((start..text.len(), "this quoted field is never closed".into())),
-                        Some(b'"') if b.get(i + 1) == Some(&b'"') => {
-                            value.push('"');
-                            i += 2;
-                        }
-                        Some(b'"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(_) => {
-                            let ch = text[i..].chars().next().unwrap_or('\u{FFFD}');
-                            value.push(ch);
-                            i += ch.len_utf8();
-                        }
-                    }
-                }
-                if i < b.len() && !matches!(b[i], b',' | b'\n' | b'\r') {
-                    return Err((i..i + 1, "unexpected text after a closing quote".into()));
-                }
-            } else {
-                while i < b.len() && !matches!(b[i], b',' | b'\n' | b'\r') {
-                    i += 1;
-                }
-                value.push_str(&text[start..i]);
             }
+            let start = i;
+            i = field_end(text, start, value)?;
             fields.push(Field {
-                text: value,
+                text: value.to_string(),
                 span: start..i,
             });
-            if i < b.len() && b[i] == b',' {
-                i += 1;
-                continue;
-            }
-            break;
-        }
-        if i < b.len() && b[i] == b'\r' {
-            i += 1;
-        }
-        if i < b.len() && b[i] == b'\n' {
-            i += 1;
         }
         let blank = fields.len() == 1 && fields[0].text.trim().is_empty();
         if !blank {
@@ -102,6 +84,33 @@ fn records(text: &str) -> Result<Vec<Record>, SyntaxError> {
         }
     }
     Ok(out)
+}
+
+/// The end in `text` of the field at `start` whose value the reader read as `value`.
+fn field_end(text: &str, start: usize, value: &str) -> Result<usize, SyntaxError> {
+    let b = text.as_bytes();
+    if b.get(start) != Some(&b'"') {
+        // Unquoted: the value is the text as it is.
+        return Ok(start + value.len());
+    }
+    // Quoted: `"`, the value with each `"` doubled, `"`, then a comma, line break or the end.
+    let mut i = start + 1;
+    for &c in value.as_bytes() {
+        let expected: &[u8] = if c == b'"' { b"\"\"" } else { std::slice::from_ref(&c) };
+        for &e in expected {
+            match b.get(i) {
+                None => return Err((start..text.len(), "this quoted field is never closed".into())),
+                // The quote that closed the field: the reader took what follows as more value.
+                Some(&got) if got != e => return Err((i + 1..i + 2, "unexpected text after a closing quote".into())),
+                Some(_) => i += 1,
+            }
+        }
+    }
+    match b.get(i) {
+        None => Err((start..text.len(), "this quoted field is never closed".into())),
+        Some(b'"') if matches!(b.get(i + 1), None | Some(b',' | b'\n' | b'\r')) => Ok(i + 1),
+        Some(_) => Err((i + 1..i + 2, "unexpected text after a closing quote".into())),
+    }
 }
 
 /// Reads a subscriber CSV. `shown` is the path used in messages.
@@ -150,8 +159,15 @@ pub fn parse(project: &Project, shown: &Path, text: &str) -> Parsed {
     let (name_col, locale_col) = (col("name"), col("locale"));
     let source = &project.config.site.source_locale;
     let mut seen = std::collections::HashMap::new();
+    // Line numbers counted on from the previous row: once over the file, not from its start
+    // for every row.
+    let (mut counted_to, mut line) = (0, 1);
     for (start, fields) in rows {
-        let line = text[..start + bom].matches('\n').count() + 1;
+        line += text.as_bytes()[counted_to..start + bom]
+            .iter()
+            .filter(|&&c| c == b'\n')
+            .count();
+        counted_to = start + bom;
         let at = |i: usize| {
             fields
                 .get(i)
@@ -231,4 +247,172 @@ pub fn parse(project: &Project, shown: &Path, text: &str) -> Parsed {
         });
     }
     parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> Project {
+        // The repository root is the sample project (locales en and fa, source en).
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        Project::load(&root).expect("the sample project loads")
+    }
+
+    fn parse_text(text: &str) -> Parsed {
+        parse(&project(), Path::new("subs.csv"), text)
+    }
+
+    /// `(line, column, message, offending line)` of each error.
+    fn errors(p: &Parsed) -> Vec<(usize, usize, String, String)> {
+        p.errors
+            .iter()
+            .map(|e| (e.line, e.column, e.message.clone(), e.line_text().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn bom_crlf_quotes_and_blank_lines_are_read() {
+        let text = "\u{FEFF}Email,Name,Locale,Consent\r\n\
+                    A@Example.com,\"Doe, \"\"Jo\"\"\",fa,express\r\n\
+                    \r\n   \n\
+                    b@example.com,\"B, \"\"the\"\" second\",,Implied\n\
+                    c@example.com,Sara,fa-IR,express";
+        let p = parse_text(text);
+        assert!(p.errors.is_empty(), "{:?}", errors(&p));
+        let rows: Vec<(&str, &str, &str, &str, usize)> = p
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.email.as_str(),
+                    r.name.as_str(),
+                    r.locale.as_str(),
+                    r.consent.as_str(),
+                    r.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("a@example.com", "Doe, \"Jo\"", "fa", "express", 2),
+                ("b@example.com", "B, \"the\" second", "en", "implied", 5),
+                ("c@example.com", "Sara", "fa", "express", 6),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_name_with_a_line_break_is_refused_at_its_field() {
+        let p = parse_text("email,name,consent\nb@example.com,\"two\nlines\",express\n");
+        assert_eq!(
+            errors(&p),
+            [(
+                2,
+                15,
+                "the name contains a line break or control character".to_string(),
+                "b@example.com,\"two".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_reported_with_line_column_and_the_row() {
+        let text = "email,name,locale,consent\n\
+                    ok@example.com,Ok,en,express\n\
+                    not-an-address,X,en,express\n\
+                    c@example.com,Y,en,maybe\n\
+                    d@example.com,too,few\n";
+        let p = parse_text(text);
+        let e = errors(&p);
+        assert_eq!(p.rows.len(), 1);
+        assert_eq!((e[0].0, e[0].1, e[0].3.as_str()), (3, 1, "not-an-address,X,en,express"));
+        assert!(
+            e[0].2.contains("`not-an-address` is not an email address"),
+            "{}",
+            e[0].2
+        );
+        assert_eq!(
+            e[1],
+            (
+                4,
+                20,
+                "consent `maybe` is not `express` or `implied`".to_string(),
+                "c@example.com,Y,en,maybe".to_string()
+            )
+        );
+        assert_eq!(
+            e[2],
+            (
+                5,
+                1,
+                "this row has 3 fields; the header has 4".to_string(),
+                "d@example.com,too,few".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn quoting_mistakes_stop_the_file_at_their_place() {
+        let after = parse_text("email,consent\n\"a@example.com\"x,express\n");
+        assert_eq!(
+            errors(&after),
+            [(
+                2,
+                16,
+                "unexpected text after a closing quote".to_string(),
+                "\"a@example.com\"x,express".to_string()
+            )]
+        );
+        assert!(after.rows.is_empty());
+        let open = parse_text(
+            "\u{FEFF}email,consent\na@example.com,express\nb@example.com,\"express\nc@example.com,express\n",
+        );
+        assert_eq!(
+            errors(&open),
+            [(
+                3,
+                15,
+                "this quoted field is never closed".to_string(),
+                "b@example.com,\"express".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn header_problems_and_empty_files() {
+        let empty = parse_text("\u{FEFF}\r\n");
+        assert_eq!(errors(&empty)[0].2, "the file is empty");
+        let unknown = parse_text("email,consent,phone\n");
+        let e = errors(&unknown);
+        assert_eq!((e[0].0, e[0].1, e[0].2.as_str()), (1, 15, "unknown column `phone`"));
+        let missing = parse_text("email,name\na@example.com,A\n");
+        assert_eq!(
+            errors(&missing)[0].2,
+            "the header needs the columns `email` and `consent`"
+        );
+    }
+
+    #[test]
+    fn a_repeated_address_keeps_the_last_row_and_lines_count_on() {
+        let mut text = String::from("email,consent\n");
+        for i in 0..2000 {
+            text.push_str(&format!("u{i}@example.com,express\n"));
+        }
+        text.push_str("u7@example.com,implied\n");
+        let p = parse_text(&text);
+        assert!(p.errors.is_empty());
+        assert_eq!(p.rows.len(), 2000);
+        let last = p.rows.last().unwrap();
+        assert_eq!(
+            (last.email.as_str(), last.consent.as_str(), last.line),
+            ("u7@example.com", "implied", 2002)
+        );
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("subs.csv:2002: u7@example.com is also on line 9"))
+        );
+    }
 }

@@ -9,10 +9,11 @@ use lettre::address::Envelope;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use minijinja::Value;
+use nashr_content::html::{Escape, escape};
 use nashr_content::{Error, Project};
 use nashr_l10n::bidi::{Sink, for_sink};
 use nashr_l10n::{FluentArgs, Localizer};
-use nashr_render::templates::{Templates, escape_html};
+use nashr_render::templates::Templates;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
 use sha2::Digest;
@@ -257,8 +258,8 @@ impl Renderer {
         let greeting = self.greeting(r, &email.locale);
         let html = email
             .html
-            .replace(GREETING, &escape_html(&greeting))
-            .replace(UNSUBSCRIBE, &escape_html(&url));
+            .replace(GREETING, &escape(&greeting, Escape::Html))
+            .replace(UNSUBSCRIBE, &escape(&url, Escape::Html));
         let text = email.text.replace(GREETING, &greeting).replace(UNSUBSCRIBE, &url);
         let domain = nl
             .message_id_domain

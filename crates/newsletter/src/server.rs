@@ -3,22 +3,25 @@
 //! `GET <path>?t=TOKEN` shows a confirmation page in the subscriber's language and changes
 //! nothing (mail scanners follow links); `POST <path>?t=TOKEN` (the one-click body
 //! `List-Unsubscribe=One-Click`, or the page's button) unsubscribes at once and answers 200
-//! with a page — never a redirect. No cookies, no login. A deliberately small HTTP/1.1
-//! reader: one request per connection, bounded head and body, a read timeout.
+//! with a page — never a redirect. No cookies, no login. Served by `nashr_http`, with its
+//! limits on heads, bodies and slow clients.
 
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
+use nashr_content::html::{Escape, escape};
+use nashr_http::Limits;
+use nashr_http::axum::Router;
+use nashr_http::axum::body::{Body, to_bytes};
+use nashr_http::axum::extract::State;
+use nashr_http::axum::http::{Method, StatusCode, Uri, header};
+use nashr_http::axum::response::{IntoResponse, Response};
 use nashr_l10n::bidi::{Sink, for_sink};
 use nashr_store::Store;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use crate::email::Renderer;
 use crate::token::Key;
-
-const MAX_HEAD: usize = 16 * 1024;
-const MAX_BODY: usize = 16 * 1024;
 
 pub struct Endpoint {
     pub renderer: Arc<Renderer>,
@@ -37,69 +40,26 @@ impl Endpoint {
     }
 }
 
-/// Serves until the task is dropped.
+/// Serves with the default [`Limits`] until the task is dropped.
 pub async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let endpoint = endpoint.clone();
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(Duration::from_secs(15), handle(stream, &endpoint)).await;
-        });
-    }
+    serve_until(listener, endpoint, Limits::default(), std::future::pending()).await;
 }
 
-struct Request {
-    method: String,
-    path: String,
-    query: String,
+/// Serves until `shutdown` completes; the requests in flight then finish (see
+/// [`nashr_http::serve_until`]).
+pub async fn serve_until(
+    listener: TcpListener,
+    endpoint: Arc<Endpoint>,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    nashr_http::serve_until(listener, router(endpoint), limits, shutdown).await;
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if buf.len() > MAX_HEAD {
-            return None;
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_string();
-    let target = first.next()?.to_string();
-    let length: usize = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
-    if length > MAX_BODY {
-        return None;
-    }
-    // Read (and ignore) the body: the token in the URL is all RFC 8058 needs.
-    let mut have = buf.len() - head_end;
-    while have < length {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            break;
-        }
-        have += n;
-    }
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    Some(Request {
-        method,
-        path: path.to_string(),
-        query: query.to_string(),
-    })
+/// Every request goes to one handler: the endpoint's path comes from the configuration and
+/// is compared as it is, not read as a route pattern.
+fn router(endpoint: Arc<Endpoint>) -> Router {
+    Router::new().fallback(handle).with_state(endpoint)
 }
 
 fn query_param(query: &str, name: &str) -> Option<String> {
@@ -110,21 +70,15 @@ fn query_param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-async fn handle(mut stream: TcpStream, ep: &Endpoint) {
-    let Some(req) = read_request(&mut stream).await else {
-        let _ = respond(&mut stream, 400, "text/plain; charset=utf-8", "bad request\n").await;
-        return;
-    };
-    if req.path != ep.path {
-        let _ = respond(&mut stream, 404, "text/plain; charset=utf-8", "not found\n").await;
-        return;
+async fn handle(State(ep): State<Arc<Endpoint>>, method: Method, uri: Uri, body: Body) -> Response {
+    if uri.path() != ep.path {
+        return respond(StatusCode::NOT_FOUND, TEXT, "not found\n".into());
     }
     let source = ep.renderer.project.config.site.source_locale.clone();
-    let token = query_param(&req.query, "t").unwrap_or_default();
+    let token = query_param(uri.query().unwrap_or_default(), "t").unwrap_or_default();
     let Some(email) = ep.key.verify(&token) else {
         let page = ep.renderer.unsubscribe_page(&source, "", PageKind::Invalid, "");
-        let _ = respond(&mut stream, 400, "text/html; charset=utf-8", &page).await;
-        return;
+        return respond(StatusCode::BAD_REQUEST, HTML, page);
     };
     let subscriber = ep.store.subscriber(&email).await.ok().flatten();
     let locale = subscriber
@@ -132,14 +86,19 @@ async fn handle(mut stream: TcpStream, ep: &Endpoint) {
         .map(|s| ep.renderer.resolve_locale(&s.locale))
         .unwrap_or(source);
     let action = format!("{}?t={token}", ep.path);
-    match req.method.as_str() {
-        "GET" | "HEAD" => {
+    match method {
+        Method::GET | Method::HEAD => {
             let page = ep
                 .renderer
                 .unsubscribe_page(&locale, &email, PageKind::Confirm, &action);
-            let _ = respond(&mut stream, 200, "text/html; charset=utf-8", &page).await;
+            respond(StatusCode::OK, HTML, page)
         }
-        "POST" => {
+        Method::POST => {
+            // The body (`List-Unsubscribe=One-Click`) says nothing the token does not; it is
+            // read whole first, so a body over the limit unsubscribes no one.
+            if to_bytes(body, usize::MAX).await.is_err() {
+                return respond(StatusCode::PAYLOAD_TOO_LARGE, TEXT, "request body too large\n".into());
+            }
             let now = jiff::Timestamp::now().to_string();
             match ep
                 .store
@@ -149,35 +108,31 @@ async fn handle(mut stream: TcpStream, ep: &Endpoint) {
                 Ok(_) => {
                     tracing::info!("unsubscribed {email}");
                     let page = ep.renderer.unsubscribe_page(&locale, &email, PageKind::Done, &action);
-                    let _ = respond(&mut stream, 200, "text/html; charset=utf-8", &page).await;
+                    respond(StatusCode::OK, HTML, page)
                 }
                 Err(e) => {
                     tracing::warn!("unsubscribe of {email} failed: {e}");
-                    let _ = respond(&mut stream, 503, "text/plain; charset=utf-8", "try again later\n").await;
+                    respond(StatusCode::SERVICE_UNAVAILABLE, TEXT, "try again later\n".into())
                 }
             }
         }
-        _ => {
-            let _ = respond(&mut stream, 405, "text/plain; charset=utf-8", "method not allowed\n").await;
-        }
+        _ => respond(StatusCode::METHOD_NOT_ALLOWED, TEXT, "method not allowed\n".into()),
     }
 }
 
-async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &str) -> std::io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        _ => "Service Unavailable",
-    };
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.shutdown().await
+const HTML: &str = "text/html; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+fn respond(status: StatusCode, content_type: &'static str, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +156,7 @@ impl Renderer {
             return format!(
                 "<!doctype html><html lang=\"{locale}\" dir=\"{}\"><meta charset=\"utf-8\"><p>{}</p></html>",
                 if rtl { "rtl" } else { "ltr" },
-                nashr_render::templates::escape_html(&text)
+                escape(&text, Escape::Html)
             );
         }
         let ctx = minijinja::context! {

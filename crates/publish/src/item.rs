@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use nashr_content::html::{Escape, escape};
 use nashr_content::{Article, Error, Project, Status};
 use nashr_l10n::Localizer;
 use nashr_render::markdown::{self, MarkdownContext};
@@ -128,49 +129,27 @@ pub fn rewrite_images(html: &str, urls: &BTreeMap<String, String>) -> String {
     let mut out = html.to_string();
     for (name, url) in urls {
         for form in src_forms(name) {
-            out = out.replace(&format!("src=\"{form}\""), &format!("src=\"{}\"", escape_attr(url)));
+            out = out.replace(
+                &format!("src=\"{form}\""),
+                &format!("src=\"{}\"", escape(url, Escape::DoubleQuoted)),
+            );
         }
     }
     out
 }
 
 fn src_forms(name: &str) -> Vec<String> {
-    let mut forms = vec![escape_attr(name)];
-    let encoded = escape_attr(&name.replace(' ', "%20"));
+    let mut forms = vec![escape(name, Escape::DoubleQuoted)];
+    let encoded = escape(&name.replace(' ', "%20"), Escape::DoubleQuoted);
     if !forms.contains(&encoded) {
         forms.push(encoded);
     }
     forms
 }
 
-pub fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Escapes text for places WordPress reads as HTML (titles, excerpts).
-pub fn escape_text(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn mime_of(name: &str) -> &'static str {
-    let ext = name.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
-    match ext.as_str() {
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        _ => "application/octet-stream",
-    }
 }
 
 /// A label from `site.ftl` (`tag-<key>`, `category-<key>`), or the key with spaces.
@@ -203,10 +182,9 @@ fn read_images(article: &Article) -> Result<BTreeMap<String, Image>, Error> {
     let mut files = BTreeMap::new();
     for asset in &article.assets {
         let name = asset.to_string_lossy().replace('\\', "/");
-        let mime = mime_of(&name);
-        if !mime.starts_with("image/") {
+        let Some(mime) = nashr_content::mime::image_of_path(&name) else {
             continue;
-        }
+        };
         let path = article.dir.join(asset);
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         files.insert(

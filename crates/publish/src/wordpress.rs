@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use nashr_content::html::{Escape, escape};
 use nashr_content::targets::{SlugSource, TargetConfig};
 use nashr_l10n::Localizer;
 use nashr_store::{LedgerEntry, MediaEntry, Store};
@@ -205,8 +206,8 @@ impl WordPressTarget {
                     let dir = self.dirs.get(locale).copied().unwrap_or("ltr");
                     translations.push_str(&format!(
                         " <a href=\"{}\" hreflang=\"{locale}\" lang=\"{locale}\" dir=\"{dir}\" rel=\"alternate\">{}</a>",
-                        item::escape_attr(&url),
-                        item::escape_text(&self.label(locale, "language-name"))
+                        escape(&url, Escape::DoubleQuoted),
+                        escape(&self.label(locale, "language-name"), Escape::Text)
                     ));
                 }
             }
@@ -215,7 +216,7 @@ impl WordPressTarget {
         if !translations.is_empty() {
             content.push_str(&format!(
                 "<p class=\"nashr-translations\">{}:{translations}</p>\n",
-                item::escape_text(&self.label(&item.locale, "language-switcher-label"))
+                escape(&self.label(&item.locale, "language-switcher-label"), Escape::Text)
             ));
         }
         content.push_str("</div>\n");
@@ -249,8 +250,12 @@ impl WordPressTarget {
         let desired = Desired {
             site,
             slug: self.slug_for(item),
-            title: item::escape_text(&item.title),
-            excerpt: item.excerpt.as_deref().map(item::escape_text).unwrap_or_default(),
+            title: escape(&item.title, Escape::Text),
+            excerpt: item
+                .excerpt
+                .as_deref()
+                .map(|e| escape(e, Escape::Text))
+                .unwrap_or_default(),
             content,
             status: item.status,
             date_field,

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, ErrorKind, State, UndefinedBehavior, Value};
+use nashr_content::html::{Escape, escape_into};
 use nashr_content::{Error, Project, SourceError};
 use nashr_l10n::format::DateTimeOptions;
 use nashr_l10n::{DateInput, FluentArgs, FluentDate, FluentValue, Localizer};
@@ -84,8 +85,8 @@ impl Templates {
                 return minijinja::escape_formatter(out, state, value);
             }
             match value.as_str() {
-                Some(text) => write_escaped(out, text),
-                None => write_escaped(out, &value.to_string()),
+                Some(text) => escape_into(out, text, Escape::Html),
+                None => escape_into(out, &value.to_string(), Escape::Html),
             }
             .map_err(minijinja::Error::from)
         });
@@ -503,45 +504,4 @@ fn looks_like_date(text: &str) -> bool {
         && b[7] == b'-'
         && b[8..10].iter().all(u8::is_ascii_digit)
         && (b.len() == 10 || b[10] == b'T')
-}
-
-/// Escapes text for HTML and XML content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let _ = write_escaped(&mut out, text);
-    out
-}
-
-/// [`escape_html`] into `out`, copying the runs between the five characters in one go.
-fn write_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.write_str(&text[start..i])?;
-        out.write_str(entity)?;
-        start = i + 1;
-    }
-    out.write_str(&text[start..])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escape_html_escapes_the_five_and_keeps_the_rest() {
-        assert_eq!(
-            escape_html("a & b <i> \"q\" 'x' می‌شود / é"),
-            "a &amp; b &lt;i&gt; &quot;q&quot; &#39;x&#39; می‌شود / é"
-        );
-        assert_eq!(escape_html(""), "");
-        assert_eq!(escape_html("&"), "&amp;");
-    }
 }

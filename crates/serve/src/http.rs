@@ -1,22 +1,23 @@
-//! A deliberately small HTTP/1.1 server for the preview, on tokio like the newsletter's
-//! unsubscribe endpoint: `GET`/`HEAD` only, one request per connection (`Connection: close`),
-//! a bounded request head and a read timeout. Server-sent events keep their connection open.
+//! The preview's requests and responses as `route` sees them: a decoded path and a whole
+//! body. The HTTP itself (parsing, limits, keep-alive) is `nashr_http`'s.
 
-use std::time::Duration;
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-const MAX_HEAD: usize = 16 * 1024;
+use nashr_http::axum::http::{HeaderValue, StatusCode, Uri, header};
+use nashr_http::axum::response::IntoResponse;
 
 pub(crate) struct Request {
-    pub method: String,
     /// The path, percent-decoded (`/fa/slug/`).
     pub path: String,
     pub query: String,
 }
 
 impl Request {
+    pub fn from_uri(uri: &Uri) -> Request {
+        Request {
+            path: decode(uri.path()),
+            query: uri.query().unwrap_or_default().to_string(),
+        }
+    }
+
     pub fn param(&self, name: &str) -> Option<String> {
         self.query
             .split('&')
@@ -28,39 +29,6 @@ impl Request {
 
 fn decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
-}
-
-/// Reads one request head; `None` for anything malformed, too large or too slow.
-pub(crate) async fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    let read = async {
-        let mut buf = Vec::with_capacity(1024);
-        let mut chunk = [0u8; 4096];
-        loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                buf.truncate(i);
-                return Some(buf);
-            }
-            if buf.len() > MAX_HEAD {
-                return None;
-            }
-            let n = stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-        }
-    };
-    let head = tokio::time::timeout(Duration::from_secs(10), read).await.ok()??;
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let mut first = head.split("\r\n").next()?.split(' ');
-    let method = first.next()?.to_string();
-    let target = first.next()?.to_string();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    Some(Request {
-        method,
-        path: decode(path),
-        query: query.to_string(),
-    })
 }
 
 pub(crate) struct Response {
@@ -104,60 +72,23 @@ impl Response {
     }
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        301 => "Moved Permanently",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        500 => "Internal Server Error",
-        _ => "Service Unavailable",
-    }
-}
-
-pub(crate) async fn respond(stream: &mut TcpStream, response: &Response, head_only: bool) -> std::io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n",
-        response.status,
-        reason(response.status),
-        response.content_type,
-        response.body.len()
-    );
-    if let Some(location) = &response.location {
-        // Only paths of this server, which are ASCII or percent-encoded: no header injection.
-        let safe: String = location.chars().filter(|c| !c.is_control()).collect();
-        head.push_str(&format!("Location: {safe}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    if !head_only {
-        stream.write_all(&response.body).await?;
-    }
-    stream.shutdown().await
-}
-
-/// The content type of a site file, by its extension.
-pub(crate) fn content_type(path: &str) -> &'static str {
-    let ext = path.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
-    match ext.as_str() {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" => "application/xml; charset=utf-8",
-        "txt" => "text/plain; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "ico" => "image/x-icon",
-        "woff2" => "font/woff2",
-        "woff" => "font/woff",
-        "ttf" => "font/ttf",
-        "pdf" => "application/pdf",
-        _ => "application/octet-stream",
+impl IntoResponse for Response {
+    fn into_response(self) -> nashr_http::axum::response::Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, self.body).into_response();
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&self.content_type) {
+            headers.insert(header::CONTENT_TYPE, v);
+        }
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        // Only paths of this server, which are ASCII or percent-encoded; a value that is not
+        // a valid header (no control characters) is left out rather than sent.
+        if let Some(location) = self.location
+            && let Ok(v) = HeaderValue::from_str(&location)
+        {
+            headers.insert(header::LOCATION, v);
+        }
+        response
     }
 }

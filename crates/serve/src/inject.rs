@@ -1,9 +1,9 @@
 //! What the server adds to every HTML page it serves: the live-reload client, the toolbar,
 //! the error overlay and, with marks on, the marks panel. The renderer never sees any of it.
 
+use nashr_content::html::{Escape, escape};
 use nashr_l10n::bidi::{Sink, for_sink};
 use nashr_render::marks::Mark;
-use nashr_render::templates::escape_html;
 
 use crate::Problem;
 
@@ -57,36 +57,39 @@ pub(crate) fn overlay(problems: &[Problem]) -> String {
     };
     let mut html = format!(
         "<div id=\"nashr-overlay\" role=\"alertdialog\" aria-label=\"nashr: problems\" dir=\"ltr\"><div class=\"nashr-box\"><button id=\"nashr-overlay-close\" type=\"button\">close</button><h2>{}</h2>",
-        escape_html(&title)
+        escape(&title, Escape::Html)
     );
     for p in problems {
         html.push_str("<div class=\"nashr-problem\">");
         if let Some(file) = &p.file {
             html.push_str(&format!(
                 "<div class=\"nashr-where\"><span class=\"nashr-file\">{}</span>:<span class=\"nashr-line\">{}</span>:{}</div>",
-                escape_html(file),
+                escape(file, Escape::Html),
                 p.line,
                 p.column
             ));
         }
         html.push_str(&format!(
             "<div class=\"nashr-message\">{}</div>",
-            escape_html(&p.message)
+            escape(&p.message, Escape::Html)
         ));
         if !p.line_text.is_empty() {
             html.push_str(&format!(
                 "<pre><span class=\"nashr-lineno\">{} │ </span><span class=\"nashr-code\" dir=\"auto\">{}</span>{}</pre>",
                 p.line,
-                escape_html(&p.line_text),
+                escape(&p.line_text, Escape::Html),
                 if p.label.is_empty() {
                     String::new()
                 } else {
-                    format!("\n    <span class=\"nashr-label\">{}</span>", escape_html(&p.label))
+                    format!("\n    <span class=\"nashr-label\">{}</span>", escape(&p.label, Escape::Html))
                 }
             ));
         }
         if !p.help.is_empty() {
-            html.push_str(&format!("<div class=\"nashr-help\">{}</div>", escape_html(&p.help)));
+            html.push_str(&format!(
+                "<div class=\"nashr-help\">{}</div>",
+                escape(&p.help, Escape::Html)
+            ));
         }
         html.push_str("</div>");
     }
@@ -114,11 +117,11 @@ pub(crate) fn panel(marks: &[Mark]) -> String {
         };
         html.push_str(&format!(
             "<li class=\"nashr-{kind}\" data-id=\"{id}\" data-kind=\"{kind}\"><span class=\"nashr-kind\">{kind}</span> <code>{id}</code>{ui}<span class=\"nashr-loc\">{loc}</span><span class=\"nashr-src\" dir=\"auto\">{src_at}: {src}</span></li>",
-            id = escape_html(&value(&m.id)),
+            id = escape(&value(&m.id), Escape::Html),
             ui = if m.slug.is_none() { " <small>(page text)</small>" } else { "" },
-            loc = escape_html(&value(&m.location())),
-            src_at = escape_html(&value(&source_at)),
-            src = escape_html(&m.source),
+            loc = escape(&value(&m.location()), Escape::Html),
+            src_at = escape(&value(&source_at), Escape::Html),
+            src = escape(&m.source, Escape::Html),
         ));
     }
     html.push_str("</ul></aside>");
@@ -182,7 +185,7 @@ pub(crate) fn inject(page: &[u8], extra: &str) -> Vec<u8> {
 pub(crate) fn own_page(title: &str, body: &str, injection: &Injection) -> Vec<u8> {
     let page = format!(
         "<!doctype html>\n<html lang=\"en\" dir=\"ltr\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>body{{font:15px/1.5 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:4px 8px;text-align:start;vertical-align:top}} pre{{white-space:pre-wrap;background:#f6f8fa;padding:8px}} iframe{{width:100%;height:70vh;border:1px solid #ccc}}</style></head><body>\n{body}\n</body></html>\n",
-        escape_html(title)
+        escape(title, Escape::Html)
     );
     inject(page.as_bytes(), &injection.html())
 }

@@ -25,13 +25,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use nashr_content::html::{Escape, escape};
 use nashr_content::{Error, Project};
+use nashr_http::axum::extract::State as Shared;
+use nashr_http::axum::http::{Method, Uri, header};
+use nashr_http::axum::response::IntoResponse;
+use nashr_http::axum::routing::get;
+use nashr_http::axum::{self, Router};
 use nashr_l10n::Localizer;
 use nashr_render::marks::Mark;
-use nashr_render::templates::escape_html;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use crate::http::{Request, Response};
 use crate::inject::Injection;
@@ -49,6 +53,8 @@ pub struct Options {
     /// How long the file system must be quiet before a rebuild.
     pub debounce: Duration,
     pub log: Log,
+    /// What a client may send, and how slowly (`nashr_http`'s defaults).
+    pub limits: nashr_http::Limits,
 }
 
 impl Options {
@@ -59,6 +65,7 @@ impl Options {
             port: DEFAULT_PORT,
             debounce: Duration::from_millis(150),
             log: Arc::new(|line| eprintln!("{line}")),
+            limits: nashr_http::Limits::default(),
         }
     }
 }
@@ -465,7 +472,7 @@ pub fn start(options: Options) -> Result<Running, Error> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Environment(format!("listening socket: {e}")))?;
-    runtime.spawn(accept(listener, state.clone()));
+    runtime.spawn(nashr_http::serve(listener, router(state.clone()), options.limits));
 
     let watcher = watch(&root, options.debounce, state)?;
     Ok(Running {
@@ -571,73 +578,58 @@ fn watch(root: &Path, debounce: Duration, state: Arc<State>) -> Result<Arc<Mutex
     Ok(watcher)
 }
 
-async fn accept(listener: TcpListener, state: Arc<State>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            // Out of file descriptors, say: wait instead of spinning.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        };
-        let state = state.clone();
-        tokio::spawn(async move { connection(stream, state).await });
-    }
+/// The preview's routes: the event stream, and everything else by `route`.
+fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/_nashr/events", get(events).fallback(method_not_allowed))
+        .fallback(page)
+        .with_state(state)
 }
 
-async fn connection(mut stream: TcpStream, state: Arc<State>) {
-    let Some(req) = http::read_request(&mut stream).await else {
-        let _ = http::respond(&mut stream, &Response::text(400, "bad request\n"), false).await;
-        return;
-    };
-    let head_only = req.method == "HEAD";
-    if req.method != "GET" && !head_only {
-        let _ = http::respond(&mut stream, &Response::text(405, "method not allowed\n"), false).await;
-        return;
+async fn method_not_allowed() -> axum::response::Response {
+    Response::text(405, "method not allowed\n").into_response()
+}
+
+async fn page(Shared(state): Shared<Arc<State>>, method: Method, uri: Uri) -> axum::response::Response {
+    if method != Method::GET && method != Method::HEAD {
+        return method_not_allowed().await;
     }
-    if req.path == "/_nashr/events" {
-        events(stream, state).await;
-        return;
-    }
-    let st = state.clone();
-    let response = tokio::task::spawn_blocking(move || route(&st, &req))
+    let req = Request::from_uri(&uri);
+    // Rendering with marks renders the whole site: off the async threads.
+    tokio::task::spawn_blocking(move || route(&state, &req))
         .await
-        .unwrap_or_else(|_| Response::text(500, "internal error\n"));
-    let _ = tokio::time::timeout(
-        Duration::from_secs(30),
-        http::respond(&mut stream, &response, head_only),
-    )
-    .await;
+        .unwrap_or_else(|_| Response::text(500, "internal error\n"))
+        .into_response()
 }
 
 /// Server-sent events: the state now, then after every rebuild; a comment every 15 s keeps
-/// the connection open through proxies.
-async fn events(mut stream: TcpStream, state: Arc<State>) {
-    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 500\n\n";
-    if stream.write_all(head.as_bytes()).await.is_err() {
-        return;
-    }
-    let mut rx = state.events.subscribe();
-    loop {
-        rx.mark_unchanged();
-        let msg = format!("event: state\ndata: {}\n\n", state.event());
-        if stream.write_all(msg.as_bytes()).await.is_err() {
-            return;
-        }
-        loop {
+/// the connection open through proxies. The stream ends when the client goes away.
+async fn events(Shared(state): Shared<Arc<State>>) -> axum::response::Response {
+    let rx = state.events.subscribe();
+    let stream = futures_util::stream::unfold((state, rx, true), |(state, mut rx, first)| async move {
+        let mut chunk = String::new();
+        if first {
+            chunk.push_str("retry: 500\n\n");
+        } else {
             tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    break;
-                }
-                _ = tokio::time::sleep(Duration::from_secs(15)) => {
-                    if stream.write_all(b": ping\n\n").await.is_err() {
-                        return;
-                    }
+                changed = rx.changed() => changed.ok()?,
+                () = tokio::time::sleep(Duration::from_secs(15)) => {
+                    return Some((Ok::<_, std::convert::Infallible>(": ping\n\n".to_string()), (state, rx, false)));
                 }
             }
         }
-    }
+        rx.mark_unchanged();
+        chunk.push_str(&format!("event: state\ndata: {}\n\n", state.event()));
+        Some((Ok(chunk), (state, rx, false)))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 fn route(state: &State, req: &Request) -> Response {
@@ -692,7 +684,7 @@ fn route(state: &State, req: &Request) -> Response {
         }
         return not_found(&injection(None), path);
     };
-    let content_type = http::content_type(&key);
+    let content_type = nashr_content::mime::of_path(&key);
     if content_type.starts_with("text/html") {
         let page_marks = marks.then(|| site.marks.get(&key).map_or(&[][..], Vec::as_slice));
         return Response::html(200, inject::inject(bytes, &injection(page_marks).html()));
@@ -714,7 +706,7 @@ const URL_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'
 fn not_found(injection: &Injection, path: &str) -> Response {
     let body = format!(
         "<h1>Not found</h1><p><code>{}</code> is not a page of the site.</p><p><a href=\"/\">The site's first page</a></p>",
-        escape_html(path)
+        escape(path, Escape::Html)
     );
     Response::html(404, inject::own_page("nashr: not found", &body, injection))
 }
@@ -772,12 +764,16 @@ fn newsletter_route(snap: &Snapshot, path: &str) -> Response {
                     .map(|l| {
                         format!(
                             "<a href=\"/_newsletter/{0}/{1}\">{1}</a>",
-                            escape_html(&id),
-                            escape_html(l)
+                            escape(&id, Escape::Html),
+                            escape(l, Escape::Html)
                         )
                     })
                     .collect();
-                body.push_str(&format!("<li>{}: {}</li>", escape_html(&id), links.join(" · ")));
+                body.push_str(&format!(
+                    "<li>{}: {}</li>",
+                    escape(&id, Escape::Html),
+                    links.join(" · ")
+                ));
             }
             body.push_str("</ul>");
             Response::html(200, inject::own_page("nashr: newsletter", &body, &injection))
@@ -794,8 +790,8 @@ fn newsletter_route(snap: &Snapshot, path: &str) -> Response {
                     };
                     let body = format!(
                         "<h1>Newsletter {} ({})</h1><p>It cannot be rendered.</p>",
-                        escape_html(issue),
-                        escape_html(locale)
+                        escape(issue, Escape::Html),
+                        escape(locale, Escape::Html)
                     );
                     return Response::html(500, inject::own_page("nashr: newsletter", &body, &with_errors));
                 }
@@ -820,45 +816,49 @@ fn newsletter_route(snap: &Snapshot, path: &str) -> Response {
 }
 
 fn newsletter_page(p: &newsletter::Preview, issue: &str, locale: &str, locales: &[String]) -> String {
-    let base = format!("/_newsletter/{}/{}", escape_html(issue), escape_html(locale));
+    let base = format!(
+        "/_newsletter/{}/{}",
+        escape(issue, Escape::Html),
+        escape(locale, Escape::Html)
+    );
     let others: Vec<String> = locales
         .iter()
         .filter(|l| *l != locale)
         .map(|l| {
             format!(
                 "<a href=\"/_newsletter/{}/{1}\">{1}</a>",
-                escape_html(issue),
-                escape_html(l)
+                escape(issue, Escape::Html),
+                escape(l, Escape::Html)
             )
         })
         .collect();
     let mut html = format!(
         "<h1>Newsletter {} in {}</h1><p>As it will be sent, here to the sample recipient <code>{}</code>. Other languages: {}. <a href=\"{base}/eml\">The whole message</a>.</p>",
-        escape_html(issue),
-        escape_html(locale),
+        escape(issue, Escape::Html),
+        escape(locale, Escape::Html),
         newsletter::SAMPLE_RECIPIENT,
         others.join(" · ")
     );
     if !p.fallback.is_empty() {
         html.push_str(&format!(
             "<p class=\"fallback\">Not translated yet (shown from the fallback language): <code>{}</code></p>",
-            escape_html(&p.fallback.join(", "))
+            escape(&p.fallback.join(", "), Escape::Html)
         ));
     }
     html.push_str(&format!(
         "<h2>Subject</h2><p id=\"subject\" dir=\"auto\">{}</p><h2>Headers</h2><table id=\"headers\">",
-        escape_html(&p.subject)
+        escape(&p.subject, Escape::Html)
     ));
     for (k, v) in &p.headers {
         html.push_str(&format!(
             "<tr><th>{}</th><td dir=\"auto\">{}</td></tr>",
-            escape_html(k),
-            escape_html(v)
+            escape(k, Escape::Html),
+            escape(v, Escape::Html)
         ));
     }
     html.push_str(&format!(
         "</table><h2>HTML part</h2><iframe id=\"html-part\" src=\"{base}/html\" sandbox=\"\" title=\"The HTML part\"></iframe><h2>Text part</h2><pre id=\"text-part\" dir=\"auto\">{}</pre>",
-        escape_html(&p.text)
+        escape(&p.text, Escape::Html)
     ));
     html
 }
