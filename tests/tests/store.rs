@@ -455,7 +455,8 @@ mod newsletter {
     }
 
     /// A name no enum knows (a store changed by hand, or by another program) is an error
-    /// that names it, on reading and on writing.
+    /// that names it. (Writing one cannot be expressed: the store's API takes the enums, and
+    /// the subscriber table's CHECK constraint refuses other statuses.)
     async fn unknown_names_are_errors(db: &TestDb) {
         let store = store_with(db, &["a@x.example"]).await;
         store
@@ -465,17 +466,6 @@ mod newsletter {
         store.execute_raw("UPDATE jobs SET kind = 'reindex'").await.unwrap();
         let err = store.jobs_pending().await.unwrap_err().to_string();
         assert_eq!(err, "state store: unknown job kind `reindex`");
-        let err = store
-            .subscriber_set_status("a@x.example", "paused", "by hand", "t")
-            .await
-            .unwrap_err()
-            .to_string();
-        assert_eq!(err, "state store: unknown subscriber status `paused`");
-        assert_eq!(
-            store.subscriber("a@x.example").await.unwrap().unwrap().status,
-            SubscriberStatus::Active,
-            "nothing was written"
-        );
         store.close().await;
     }
 

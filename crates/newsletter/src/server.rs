@@ -102,7 +102,12 @@ async fn handle(State(ep): State<Arc<Endpoint>>, method: Method, uri: Uri, body:
             let now = jiff::Timestamp::now().to_string();
             match ep
                 .store
-                .subscriber_set_status(&email, "unsubscribed", "one-click unsubscribe", &now)
+                .subscriber_set_status(
+                    &email,
+                    nashr_store::SubscriberStatus::Unsubscribed,
+                    "one-click unsubscribe",
+                    &now,
+                )
                 .await
             {
                 Ok(_) => {

@@ -277,18 +277,13 @@ impl Store {
     /// skipped at once, so an unsubscribe also stops the rest of a send in progress. Returns
     /// whether the address is known. `status` is a [`SubscriberStatus`] or its name (an
     /// unknown name is an error, before anything is written).
-    pub async fn subscriber_set_status<S>(
+    pub async fn subscriber_set_status(
         &self,
         email: &str,
-        status: S,
+        status: SubscriberStatus,
         reason: &str,
         now: &str,
-    ) -> Result<bool, StoreError>
-    where
-        S: TryInto<SubscriberStatus>,
-        StoreError: From<S::Error>,
-    {
-        let status: SubscriberStatus = status.try_into()?;
+    ) -> Result<bool, StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query("UPDATE subscribers SET status = $1, status_reason = $2, updated_at = $3 WHERE email = $4")

@@ -3,7 +3,6 @@
 //! output) by `as_str()`, the exact text the migrations' `CHECK` constraints name; a text read
 //! back that is none of them is a [`StoreError::Unknown`], never a panic.
 
-use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 
@@ -108,14 +107,6 @@ text_enum! {
         Failed = "failed",
         /// Not sent: the subscriber was no longer active.
         Skipped = "skipped",
-    }
-}
-
-/// A status given as its enum needs no parsing: lets [`crate::Store::subscriber_set_status`]
-/// take the enum or its database name.
-impl From<Infallible> for StoreError {
-    fn from(never: Infallible) -> StoreError {
-        match never {}
     }
 }
 
