@@ -4,7 +4,8 @@
 //! Handlers are an [axum] [`Router`]; [`serve_until`] runs the connections itself on hyper 1's
 //! HTTP/1.1 connection builder, so one [`Limits`] sets what a client may send and how slowly:
 //! the size of a request head (hyper answers 431), of a body (413), the time to send a head
-//! (slowloris: the connection is closed) and the time to answer (408). A panicking handler
+//! (slowloris: the connection is closed), the time to answer (408) and how many requests one
+//! client address may make (429, with `Retry-After`). A panicking handler
 //! answers 500 and the server goes on. Shutdown is graceful: the listener closes, requests in
 //! flight get up to the request timeout to finish.
 //!
@@ -32,7 +33,7 @@ use tower_http::timeout::TimeoutLayer;
 
 /// What a client may send, and how slowly. The defaults suit a server on the internet whose
 /// requests are page loads and small forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Bytes of a request head (request line and headers); a larger head gets 431.
     /// Default 16 KiB, browsers send 1-2 KiB. hyper reads at least 8 KiB at a time, so a
@@ -49,6 +50,26 @@ pub struct Limits {
     /// Time for a handler to answer, reading the body included; then 408. A streamed
     /// response (server-sent events) is bounded only until its head is ready. Default 30 s.
     pub request_timeout: Duration,
+    /// How many requests one client address may make; more get 429 with `Retry-After`.
+    /// `None` (the default) for a server only its own user reaches, such as the preview; a
+    /// server on the internet sets [`Rate::PUBLIC`].
+    pub rate: Option<Rate>,
+}
+
+/// A token bucket per client address: `burst` requests at once, refilled at `per_second`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+impl Rate {
+    /// For public endpoints: generous enough for a mail provider that posts many one-click
+    /// unsubscribes from one address after a send, far below what floods a small server.
+    pub const PUBLIC: Rate = Rate {
+        per_second: 10.0,
+        burst: 50,
+    };
 }
 
 impl Default for Limits {
@@ -58,6 +79,7 @@ impl Default for Limits {
             max_body_bytes: 16 * 1024,
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            rate: None,
         }
     }
 }
@@ -89,11 +111,12 @@ pub async fn serve_until(listener: TcpListener, router: Router, limits: Limits, 
         .max_buf_size(limits.max_head_bytes.max(MIN_BUFFER))
         .max_header_size(limits.max_head_bytes);
     let graceful = GracefulShutdown::new();
+    let buckets = limits.rate.map(|rate| std::sync::Arc::new(rate::Buckets::new(rate)));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors, say: wait instead of spinning.
                     tracing::debug!("accept: {e}");
@@ -104,7 +127,12 @@ pub async fn serve_until(listener: TcpListener, router: Router, limits: Limits, 
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service.clone()));
+        let service = rate::PerClient {
+            inner: service.clone(),
+            client: peer.ip(),
+            buckets: buckets.clone(),
+        };
+        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -115,6 +143,8 @@ pub async fn serve_until(listener: TcpListener, router: Router, limits: Limits, 
     drop(listener);
     let _ = tokio::time::timeout(limits.request_timeout, graceful.shutdown()).await;
 }
+
+mod rate;
 
 #[cfg(test)]
 mod tests {
@@ -191,6 +221,25 @@ mod tests {
             TcpStream::connect(addr).await.is_err(),
             "the listener is closed after shutdown"
         );
+    }
+
+    #[tokio::test]
+    async fn a_client_past_its_rate_gets_429_with_retry_after() {
+        let limits = Limits {
+            rate: Some(Rate {
+                per_second: 0.5,
+                burst: 2,
+            }),
+            ..Limits::default()
+        };
+        let (addr, _stop, _task) = start(limits).await;
+        let get = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        for _ in 0..2 {
+            assert!(exchange(addr, get).await.starts_with("HTTP/1.1 200"));
+        }
+        let refused = exchange(addr, get).await;
+        assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+        assert!(refused.to_ascii_lowercase().contains("retry-after: 2"), "{refused}");
     }
 
     #[tokio::test]

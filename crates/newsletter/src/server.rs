@@ -40,9 +40,17 @@ impl Endpoint {
     }
 }
 
-/// Serves with the default [`Limits`] until the task is dropped.
+/// The limits of a server on the internet: the defaults, and the public request rate.
+pub fn public_limits() -> Limits {
+    Limits {
+        rate: Some(nashr_http::Rate::PUBLIC),
+        ..Limits::default()
+    }
+}
+
+/// Serves with [`public_limits`] until the task is dropped.
 pub async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
-    serve_until(listener, endpoint, Limits::default(), std::future::pending()).await;
+    serve_until(listener, endpoint, public_limits(), std::future::pending()).await;
 }
 
 /// Serves until `shutdown` completes; the requests in flight then finish (see
