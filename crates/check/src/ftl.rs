@@ -162,7 +162,7 @@ impl<'s> Parsed<'s> {
 }
 
 /// Byte offset of `slice` inside `text`; 0 when it is not a slice of `text`.
-pub fn offset_in(text: &str, slice: &str) -> usize {
+pub(crate) fn offset_in(text: &str, slice: &str) -> usize {
     let start = text.as_ptr() as usize;
     let at = slice.as_ptr() as usize;
     if at >= start && at + slice.len() <= start + text.len() {
@@ -174,14 +174,14 @@ pub fn offset_in(text: &str, slice: &str) -> usize {
 
 /// Serialized form of an entry without its comment: two entries are the same text exactly
 /// when these are equal. Used for fingerprints and for "identical to the source".
-pub fn canonical(entry: &Entry<'_>) -> String {
+pub(crate) fn canonical(entry: &Entry<'_>) -> String {
     let mut out = String::new();
     canonical_into(entry, &mut out);
     out
 }
 
 /// [`canonical`] written at the end of `out`: a check reuses one buffer for every entry.
-pub fn canonical_into(entry: &Entry<'_>, out: &mut String) {
+pub(crate) fn canonical_into(entry: &Entry<'_>, out: &mut String) {
     if let Some(value) = entry.value {
         pattern_into(value, out);
     }
@@ -286,7 +286,7 @@ fn call_string(args: &ast::CallArguments<&str>, s: &mut String) {
     s.push(')');
 }
 
-pub fn variant_key<'s>(key: &ast::VariantKey<&'s str>) -> &'s str {
+pub(crate) fn variant_key<'s>(key: &ast::VariantKey<&'s str>) -> &'s str {
     match key {
         ast::VariantKey::Identifier { name } => name,
         ast::VariantKey::NumberLiteral { value } => value,
@@ -296,7 +296,7 @@ pub fn variant_key<'s>(key: &ast::VariantKey<&'s str>) -> &'s str {
 /// Everything a check looks at inside one pattern (a value or an attribute), collected in
 /// one walk. Strings are slices of the file, so they carry their positions.
 #[derive(Default)]
-pub struct PatternInfo<'s> {
+pub(crate) struct PatternInfo<'s> {
     /// Text elements, including those inside select variants.
     pub texts: Vec<&'s str>,
     /// `$name`s (the slice is the name, without `$`).
@@ -310,20 +310,20 @@ pub struct PatternInfo<'s> {
     pub selects: Vec<Select<'s>>,
 }
 
-pub struct Select<'s> {
+pub(crate) struct Select<'s> {
     /// The variable the selector reads (`$n` or `NUMBER($n)`), if any.
     pub variable: Option<&'s str>,
     pub variants: Vec<&'s ast::Variant<&'s str>>,
 }
 
 impl<'s> PatternInfo<'s> {
-    pub fn of(pattern: &'s ast::Pattern<&'s str>) -> PatternInfo<'s> {
+    pub(crate) fn of(pattern: &'s ast::Pattern<&'s str>) -> PatternInfo<'s> {
         let mut info = PatternInfo::default();
         info.pattern(pattern);
         info
     }
 
-    pub fn variable_set(&self) -> BTreeSet<&'s str> {
+    pub(crate) fn variable_set(&self) -> BTreeSet<&'s str> {
         self.variables.iter().copied().collect()
     }
 
@@ -410,7 +410,7 @@ fn selector_variable<'s>(selector: &'s ast::InlineExpression<&'s str>) -> Option
 
 /// Words in a pattern's text, counted as compare-locales does: whitespace-separated runs in
 /// the text elements.
-pub fn words(entry: &Entry<'_>) -> usize {
+pub(crate) fn words(entry: &Entry<'_>) -> usize {
     let mut n = 0;
     let mut count = |p: &ast::Pattern<&str>| {
         n += PatternInfo::of(p)

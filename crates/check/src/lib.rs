@@ -7,7 +7,7 @@
 //! - [`status`]: translated, missing, stale, obsolete and identical messages with word
 //!   counts, per file and locale;
 //! - [`in_build`]: the same checks made by `nashr build` on each article as it renders it;
-//! - [`lock`]: the lock file that makes stale detection work without translators doing
+//! - `lock`: the lock file that makes stale detection work without translators doing
 //!   anything but translating;
 //! - [`lint`]: every problem as a located [`lint::Finding`] with a stable code and a hint, and
 //!   `--fix` for the safe ones.
@@ -26,12 +26,12 @@
 //! # Ok(()) }
 //! ```
 
-pub mod ftl;
+mod ftl;
 pub mod in_build;
 pub mod lint;
-pub mod lock;
-pub mod markup;
+mod lock;
+mod markup;
 pub mod report;
-pub mod script;
+mod script;
 pub mod status;
 pub mod tree;

@@ -29,7 +29,7 @@ const HEADER: &str = "\
 ";
 
 /// A fingerprint as stored in the lock: the first 48 bits of a SHA-256.
-pub type Fingerprint = u64;
+pub(crate) type Fingerprint = u64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Record {
@@ -75,7 +75,7 @@ pub struct Lock {
 
 /// A short, stable fingerprint of a text (SHA-256, 48 bits: enough to tell versions of one
 /// message apart, short enough to keep the file readable as 12 hex digits).
-pub fn fingerprint(text: &str) -> Fingerprint {
+pub(crate) fn fingerprint(text: &str) -> Fingerprint {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(6).fold(0, |acc, b| (acc << 8) | u64::from(*b))
 }

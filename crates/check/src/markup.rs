@@ -7,7 +7,7 @@ use pulldown_cmark::{Event, Parser, Tag};
 
 /// The parts of a Markdown segment a translation must keep.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Parts {
+pub(crate) struct Parts {
     pub links: Vec<String>,
     pub images: Vec<String>,
     pub code: Vec<String>,
@@ -16,7 +16,7 @@ pub struct Parts {
 }
 
 /// Parses one segment's text as Markdown.
-pub fn parts(text: &str) -> Parts {
+pub(crate) fn parts(text: &str) -> Parts {
     let mut p = Parts::default();
     for event in Parser::new_ext(text, nashr_content::markdown_options()) {
         match event {
@@ -35,12 +35,12 @@ pub fn parts(text: &str) -> Parts {
 
 /// Whether a text has anything for [`parts`] to compare (cheap pre-check: most UI strings
 /// are plain text).
-pub fn has_markdown(text: &str) -> bool {
+pub(crate) fn has_markdown(text: &str) -> bool {
     text.contains(['[', '`', '*', '_'])
 }
 
 /// Items of `a` missing from `b` (both sorted), with multiplicity.
-pub fn missing_from<'a>(a: &'a [String], b: &[String]) -> Vec<&'a str> {
+pub(crate) fn missing_from<'a>(a: &'a [String], b: &[String]) -> Vec<&'a str> {
     let mut rest: Vec<&String> = b.iter().collect();
     let mut out = Vec::new();
     for item in a {
@@ -56,13 +56,13 @@ pub fn missing_from<'a>(a: &'a [String], b: &[String]) -> Vec<&'a str> {
 
 /// A tag or attribute an `-html` message may not contain, with its byte offset in `text`.
 #[derive(Debug, PartialEq, Eq)]
-pub struct HtmlProblem {
+pub(crate) struct HtmlProblem {
     pub offset: usize,
     pub what: String,
 }
 
 /// Finds tags and attributes outside [`nashr_l10n::inline_html`]'s lists.
-pub fn html_problems(text: &str) -> Vec<HtmlProblem> {
+pub(crate) fn html_problems(text: &str) -> Vec<HtmlProblem> {
     use nashr_l10n::inline_html::{GLOBAL_ATTRIBUTES, LINK_ATTRIBUTES, TAGS};
     let mut out = Vec::new();
     let mut rest = text;

@@ -6,7 +6,7 @@ use crate::lint::Code;
 
 /// A problem found in one text element, with its position in the file.
 #[derive(Debug, Clone)]
-pub struct CharFinding {
+pub(crate) struct CharFinding {
     pub code: Code,
     /// Byte offset in the file and byte length of the offending characters.
     pub offset: usize,
@@ -21,14 +21,14 @@ const ZWNJ: char = '\u{200C}';
 
 /// Whose spelling rules apply on top of the checks every text gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Orthography {
+pub(crate) enum Orthography {
     /// Persian letters and digits are expected (fa, prs).
     Persian,
     Other,
 }
 
 /// Checks one text element (never a placeable) that starts at byte `base` of its file.
-pub fn check_text(text: &str, base: usize, orthography: Orthography, out: &mut Vec<CharFinding>) {
+pub(crate) fn check_text(text: &str, base: usize, orthography: Orthography, out: &mut Vec<CharFinding>) {
     let persian = orthography == Orthography::Persian;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for (i, &(at, c)) in chars.iter().enumerate() {
@@ -155,7 +155,7 @@ fn mixed_digits(text: &str, base: usize, out: &mut Vec<CharFinding>) {
 }
 
 /// Letters of the Arabic script (Persian included), which join to their neighbours.
-pub fn is_arabic_letter(c: char) -> bool {
+pub(crate) fn is_arabic_letter(c: char) -> bool {
     matches!(c,
         '\u{0620}'..='\u{065F}' | '\u{066E}'..='\u{06D3}' | '\u{06D5}' | '\u{06FA}'..='\u{06FF}'
         | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}')
@@ -193,7 +193,7 @@ fn zero_width_name(c: char) -> &'static str {
 
 /// Applies fixes (byte ranges of `text` with replacements, not overlapping) and returns the
 /// new text.
-pub fn apply(text: &str, mut fixes: Vec<(std::ops::Range<usize>, String)>) -> String {
+pub(crate) fn apply(text: &str, mut fixes: Vec<(std::ops::Range<usize>, String)>) -> String {
     fixes.sort_by_key(|(r, _)| r.start);
     let mut out = String::with_capacity(text.len());
     let mut at = 0;

@@ -88,7 +88,7 @@ pub(crate) struct PairSpec {
 }
 
 impl PairSpec {
-    pub fn read(&self, project: &Project) -> Result<Pair, Error> {
+    pub(crate) fn read(&self, project: &Project) -> Result<Pair, Error> {
         Ok(Pair {
             rel: self.rel.clone(),
             reference: self.reference.clone(),

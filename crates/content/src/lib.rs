@@ -16,7 +16,7 @@ pub mod fs;
 pub mod html;
 pub mod mime;
 pub mod newsletter;
-pub mod slug;
+mod slug;
 pub mod targets;
 
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@
 use icu_normalizer::ComposingNormalizerBorrowed;
 
 /// Longest slug, in characters; longer ones are cut at a hyphen.
-pub const MAX_SLUG_CHARS: usize = 80;
+pub(crate) const MAX_SLUG_CHARS: usize = 80;
 
 /// A URL slug for `title`:
 ///
@@ -18,7 +18,7 @@ pub const MAX_SLUG_CHARS: usize = 80;
 ///    letters around a ZWNJ join: `کتاب‌ها` → `کتابها`, still readable);
 /// 5. apostrophes removed, every other punctuation mark or symbol and all whitespace turned
 ///    into single hyphens;
-/// 6. lowercase; at most [`MAX_SLUG_CHARS`] characters, cut at a hyphen.
+/// 6. lowercase; at most 80 characters (`MAX_SLUG_CHARS`), cut at a hyphen.
 ///
 /// Letters of every script are kept as they are: never transliterated. The result is empty
 /// only when the title has no letters or digits at all.
@@ -45,7 +45,7 @@ pub fn slugify(title: &str) -> String {
 }
 
 /// Whether `text` is already a slug as [`slugify`] makes them (what front matter `slug` must be).
-pub fn is_slug(text: &str) -> bool {
+pub(crate) fn is_slug(text: &str) -> bool {
     !text.is_empty() && slugify(text) == text
 }
 

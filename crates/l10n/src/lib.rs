@@ -28,7 +28,7 @@ pub mod localizer;
 pub mod marks;
 pub mod segment;
 pub mod sync;
-pub mod translate;
+mod translate;
 
 pub use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 pub use format::{DateInput, FluentDate, LocaleFormat};

@@ -8,8 +8,8 @@ pub mod email;
 pub mod issue;
 pub mod preview;
 pub mod schedule;
-pub mod token;
-pub mod transport;
+mod token;
+mod transport;
 
 pub use email::{LocaleEmail, Recipient, Renderer};
 pub use issue::Issue;

@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::item::{self, Item};
 use crate::{Action, ItemReport, TargetReport};
 
-pub struct FilesystemTarget {
+pub(crate) struct FilesystemTarget {
     pub name: String,
     /// Absolute folder.
     pub dir: PathBuf,
@@ -81,7 +81,7 @@ impl FilesystemTarget {
         files
     }
 
-    pub fn publish(
+    pub(crate) fn publish(
         &self,
         items: &[Item],
         dry_run: bool,

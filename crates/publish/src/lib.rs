@@ -22,11 +22,11 @@
 //! # Ok(()) }
 //! ```
 
-pub mod filesystem;
+mod filesystem;
 pub mod item;
-pub mod retry;
+mod retry;
 pub mod slug;
-pub mod wordpress;
+mod wordpress;
 
 use std::path::PathBuf;
 use std::sync::Arc;

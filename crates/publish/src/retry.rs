@@ -9,7 +9,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     /// Attempts after the first.
     pub retries: u32,
     /// The first backoff; doubled for each further attempt.
@@ -29,14 +29,14 @@ impl Default for RetryPolicy {
 }
 
 /// Whether an HTTP status is worth another try.
-pub fn is_transient(status: u16) -> bool {
+pub(crate) fn is_transient(status: u16) -> bool {
     status == 429 || (500..=599).contains(&status)
 }
 
 impl RetryPolicy {
     /// How long to wait before attempt `attempt + 1` (`attempt` counts from 0), given the
     /// server's `Retry-After`, if it sent one.
-    pub fn wait(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    pub(crate) fn wait(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(after) = retry_after {
             return after.min(self.max_wait);
         }
@@ -63,7 +63,7 @@ fn random_unit() -> f64 {
 }
 
 /// `Retry-After: <seconds>` or `Retry-After: <HTTP date>`.
-pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -34,7 +34,7 @@ const FORMAT: &str = "nashr-wordpress-1";
 
 /// One WordPress site and the locales published to it.
 #[derive(Debug, Clone)]
-pub struct Site {
+pub(crate) struct Site {
     /// With exactly one trailing slash.
     pub url: String,
     pub user: String,
@@ -45,7 +45,7 @@ pub struct Site {
     pub shared: bool,
 }
 
-pub struct WordPressTarget {
+pub(crate) struct WordPressTarget {
     pub name: String,
     pub sites: Vec<Site>,
     pub slug: SlugSource,
@@ -62,7 +62,7 @@ pub struct WordPressTarget {
 }
 
 impl WordPressTarget {
-    pub fn from_config(
+    pub(crate) fn from_config(
         name: &str,
         t: &TargetConfig,
         locales: &[String],
@@ -160,7 +160,7 @@ impl WordPressTarget {
     }
 
     /// The slug the post has on WordPress (as WordPress stores it).
-    pub fn slug_for(&self, item: &Item) -> String {
+    pub(crate) fn slug_for(&self, item: &Item) -> String {
         let shared = self.site_of(&item.locale).is_some_and(|i| self.sites[i].shared);
         let from_article = || {
             if shared && item.locale != self.source_locale {
@@ -271,7 +271,7 @@ impl WordPressTarget {
     }
 
     /// Publishes (or, with `dry_run`, plans) `items`.
-    pub async fn publish(
+    pub(crate) async fn publish(
         self: Arc<Self>,
         items: Vec<Item>,
         store: Store,
@@ -786,7 +786,7 @@ impl Ctx {
 
 /// What went wrong talking to WordPress, said so the editor knows what to do.
 #[derive(Debug, thiserror::Error)]
-pub enum WpError {
+pub(crate) enum WpError {
     #[error("{0}")]
     Auth(String),
     #[error("WordPress answered {status} ({code}): {message}")]

@@ -11,14 +11,14 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    pub fn from_uri(uri: &Uri) -> Request {
+    pub(crate) fn from_uri(uri: &Uri) -> Request {
         Request {
             path: decode(uri.path()),
             query: uri.query().unwrap_or_default().to_string(),
         }
     }
 
-    pub fn param(&self, name: &str) -> Option<String> {
+    pub(crate) fn param(&self, name: &str) -> Option<String> {
         self.query
             .split('&')
             .filter_map(|p| p.split_once('=').or(Some((p, ""))))
@@ -39,7 +39,7 @@ pub(crate) struct Response {
 }
 
 impl Response {
-    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+    pub(crate) fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
         Response {
             status,
             content_type: content_type.to_string(),
@@ -48,15 +48,15 @@ impl Response {
         }
     }
 
-    pub fn html(status: u16, body: impl Into<Vec<u8>>) -> Response {
+    pub(crate) fn html(status: u16, body: impl Into<Vec<u8>>) -> Response {
         Response::new(status, "text/html; charset=utf-8", body)
     }
 
-    pub fn text(status: u16, body: impl Into<Vec<u8>>) -> Response {
+    pub(crate) fn text(status: u16, body: impl Into<Vec<u8>>) -> Response {
         Response::new(status, "text/plain; charset=utf-8", body)
     }
 
-    pub fn json(value: &serde_json::Value) -> Response {
+    pub(crate) fn json(value: &serde_json::Value) -> Response {
         Response::new(
             200,
             "application/json",
@@ -64,7 +64,7 @@ impl Response {
         )
     }
 
-    pub fn redirect(to: String) -> Response {
+    pub(crate) fn redirect(to: String) -> Response {
         Response {
             location: Some(to),
             ..Response::text(301, "moved\n")
