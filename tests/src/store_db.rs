@@ -9,6 +9,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use nashr_store::{Location, Store};
+use sqlx::Connection;
 
 pub const POSTGRES_URL_ENV: &str = "NASHR_TEST_POSTGRES_URL";
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -44,9 +45,12 @@ fn unix_now() -> u64 {
         .as_secs()
 }
 
-/// The server itself, outside any test schema (no migration is run on it).
-async fn server() -> Result<Store, nashr_store::StoreError> {
-    Store::connect_unmigrated(&Location::Postgres(postgres_url())).await
+/// Runs `sql` (one or more statements) on the PostgreSQL server itself, outside any test
+/// schema.
+async fn on_server(sql: &str) -> Result<(), sqlx::Error> {
+    let mut server = sqlx::PgConnection::connect(&postgres_url()).await?;
+    sqlx::raw_sql(sql).execute(&mut server).await?;
+    server.close().await
 }
 
 impl TestDb {
@@ -65,9 +69,6 @@ impl TestDb {
         let base = postgres_url();
         let now = unix_now();
         let schema = format!("{SCHEMA_PREFIX}{now}_{:012x}", random() & 0xffff_ffff_ffff);
-        let server = server().await.unwrap_or_else(|e| {
-            panic!("PostgreSQL for the tests is not reachable ({e}): run `make services` (scripts/postgres.sh)")
-        });
         // Schemas of test runs that were killed before they could clean up: their names carry
         // the Unix time they were made at.
         let cleanup = format!(
@@ -81,15 +82,13 @@ impl TestDb {
                LOOP
                  EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', old);
                END LOOP;
-             END $$",
+             END $$;
+             CREATE SCHEMA \"{schema}\"",
             start = SCHEMA_PREFIX.len() + 1
         );
-        let _ = server.execute_raw(&cleanup).await;
-        server
-            .execute_raw(&format!("CREATE SCHEMA \"{schema}\""))
-            .await
-            .expect("create the test schema");
-        server.close().await;
+        on_server(&cleanup).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL for the tests is not reachable ({e}): run `make services` (scripts/postgres.sh)")
+        });
         let sep = if base.contains('?') { '&' } else { '?' };
         TestDb {
             location: Location::Postgres(format!("{base}{sep}options=-c%20search_path%3D{schema}")),
@@ -104,6 +103,25 @@ impl TestDb {
             Location::Sqlite(p) => format!("sqlite:{}", p.display()),
             Location::Postgres(url) => url.clone(),
         }
+    }
+
+    /// Runs `sql` on the test database directly, not through the store: a change made behind
+    /// the store's back, as another program or a person at a SQL prompt would.
+    pub async fn execute(&self, sql: &str) {
+        let result = match &self.location {
+            Location::Sqlite(path) => {
+                let url = format!("sqlite:{}", path.display());
+                match sqlx::SqliteConnection::connect(&url).await {
+                    Ok(mut c) => sqlx::raw_sql(sql).execute(&mut c).await.map(drop),
+                    Err(e) => Err(e),
+                }
+            }
+            Location::Postgres(url) => match sqlx::PgConnection::connect(url).await {
+                Ok(mut c) => sqlx::raw_sql(sql).execute(&mut c).await.map(drop),
+                Err(e) => Err(e),
+            },
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     /// Opens the store (migrated).
@@ -123,16 +141,11 @@ impl Drop for TestDb {
                 .enable_all()
                 .build()
                 .ok()?;
-            rt.block_on(async {
-                let server = server().await.ok()?;
-                let _ = tokio::time::timeout(
-                    Duration::from_secs(30),
-                    server.execute_raw(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")),
-                )
-                .await;
-                server.close().await;
-                Some(())
-            })
+            rt.block_on(tokio::time::timeout(
+                Duration::from_secs(30),
+                on_server(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")),
+            ))
+            .ok()
         })
         .join();
     }

@@ -569,12 +569,6 @@ impl Store {
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
     }
-
-    /// Runs one SQL statement as it is (tests: a change made behind the store's back).
-    #[doc(hidden)]
-    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => sqlx::query(sql).execute(pool).await?.rows_affected()))
-    }
 }
 
 fn ledger_row(r: &impl Cols) -> Result<LedgerEntry, StoreError> {
