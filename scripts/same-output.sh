@@ -13,7 +13,8 @@
 #     (target/same-output/new), or the working tree into the usual target dir. A side needs a
 #     target dir of its own: cargo's artefact hashes do not depend on where a workspace is, so
 #     two checkouts sharing one would overwrite each other's crates. The worktrees go on exit;
-#     the target dirs stay, so the next run only recompiles the workspace's crates.
+#     the target dirs stay, so the next run only recompiles the workspace's crates, and the
+#     first is seeded with the usual target dir's compiled dependencies (see `seed`).
 #  2. The sample: a fresh copy of nashr.toml, content/, locales/, templates/ and static/ runs what
 #     `make run` runs (`nashr run`, `subscribers import`, `newsletter render 2026-12`,
 #     `newsletter send 2026-12`); compared: public/, publish/, outbox/ (the sent .eml files and
@@ -39,8 +40,7 @@
 # Environment of the runs: NASHR_STORE_URL and NASHR_LOG unset (each copy keeps its own SQLite
 # store; nothing shared), NASHR_NEWSLETTER_KEY fixed, LC_ALL=C.
 #
-# Needs only git, cargo, sh, diff, sed (and cp, find, mktemp). The first run compiles every
-# dependency into target/same-output/base (some minutes); later runs are incremental.
+# Needs only git, cargo, sh, diff, sed (and cp, find). Two runs at once in one checkout clash.
 
 set -eu
 
@@ -103,7 +103,7 @@ add_worktree() {
 }
 
 # build SIDE TREE TARGET_DIR: the binary and the corpus generator of TREE, in one cargo call
-# so they share the workspace's crates; prints the seconds it took.
+# so they share the workspace's crates.
 build() {
     echo "building $1 ($PROFILE)..."
     start=$(date +%s)
@@ -112,22 +112,41 @@ build() {
     echo "built $1 in $(($(date +%s) - start)) s"
 }
 
-base_tree=$work/tree-base
-add_worktree "$base_tree" "$base_rev"
-build "BASE $(git rev-parse --short "$base_rev")" "$base_tree" "$work/base"
-base_bin=$work/base/$PROFILE
+# seed TARGET_DIR: a side's first build starts from a copy of the usual target dir's compiled
+# dependencies instead of compiling them all again. The workspace's own crates (all named
+# nashr*) lose their fingerprints, so cargo rebuilds every one of them from the side's sources
+# whatever the files' times say.
+seed() {
+    [ ! -d "$1/$PROFILE" ] && [ -d "$target/$PROFILE/deps" ] || return 0
+    echo "seeding $1 with the dependencies compiled in $target/$PROFILE..."
+    mkdir -p "$1"
+    rm -rf "$1/$PROFILE.seeding"
+    cp -R "$target/$PROFILE" "$1/$PROFILE.seeding"
+    rm -rf "$1/$PROFILE.seeding"/.fingerprint/nashr-* "$1/$PROFILE.seeding"/nashr \
+        "$1/$PROFILE.seeding"/examples
+    mv "$1/$PROFILE.seeding" "$1/$PROFILE"
+}
+
+# NEW first: its build fills the target dir BASE's first build is seeded from.
 if [ -n "$new_rev" ]; then
     new_tree=$work/tree-new
-    add_worktree "$new_tree" "$new_rev"
-    build "NEW $(git rev-parse --short "$new_rev")" "$new_tree" "$work/new"
-    new_bin=$work/new/$PROFILE
     new_name="NEW $(git rev-parse --short "$new_rev")"
+    add_worktree "$new_tree" "$new_rev"
+    seed "$work/new"
+    build "$new_name" "$new_tree" "$work/new"
+    new_bin=$work/new/$PROFILE
 else
     new_tree=$repo
-    build "NEW (working tree)" "$new_tree" "$target"
-    new_bin=$target/$PROFILE
     new_name="NEW (working tree)"
+    build "$new_name" "$new_tree" "$target"
+    new_bin=$target/$PROFILE
 fi
+base_tree=$work/tree-base
+base_name="BASE $(git rev-parse --short "$base_rev")"
+add_worktree "$base_tree" "$base_rev"
+seed "$work/base"
+build "$base_name" "$base_tree" "$work/base"
+base_bin=$work/base/$PROFILE
 
 export NASHR_NEWSLETTER_KEY="same-output: a public dummy key, the same for every run"
 unset NASHR_STORE_URL NASHR_LOG
@@ -223,8 +242,8 @@ done
 echo "corpus runs and comparison: $(($(date +%s) - start)) s"
 
 if [ $status -eq 0 ]; then
-    echo "same-output: BASE $(git rev-parse --short "$base_rev") and $new_name produce identical output"
+    echo "same-output: $base_name and $new_name produce identical output"
 else
-    echo "same-output: BASE $(git rev-parse --short "$base_rev") and $new_name differ (run dirs: $runs)"
+    echo "same-output: $base_name and $new_name differ (run dirs: $runs)"
 fi
 exit $status
