@@ -113,15 +113,15 @@ build() {
 }
 
 # seed TARGET_DIR: a side's first build starts from a copy of the usual target dir's compiled
-# dependencies instead of compiling them all again. The workspace's own crates (all named
-# nashr*) lose their fingerprints, so cargo rebuilds every one of them from the side's sources
-# whatever the files' times say.
+# dependencies instead of compiling them all again (times kept: cargo compares them). The
+# workspace's own crates (all named nashr*) lose their fingerprints, so cargo rebuilds every one
+# of them from the side's sources whatever the files' times say.
 seed() {
     [ ! -d "$1/$PROFILE" ] && [ -d "$target/$PROFILE/deps" ] || return 0
     echo "seeding $1 with the dependencies compiled in $target/$PROFILE..."
     mkdir -p "$1"
     rm -rf "$1/$PROFILE.seeding"
-    cp -R "$target/$PROFILE" "$1/$PROFILE.seeding"
+    cp -Rp "$target/$PROFILE" "$1/$PROFILE.seeding"
     rm -rf "$1/$PROFILE.seeding"/.fingerprint/nashr-* "$1/$PROFILE.seeding"/nashr \
         "$1/$PROFILE.seeding"/examples
     mv "$1/$PROFILE.seeding" "$1/$PROFILE"
