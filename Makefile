@@ -3,10 +3,10 @@
 
 CARGO ?= cargo
 
-.PHONY: run build serve test lint fmt release bench services stop-services clean help
+.PHONY: run build serve test lint fmt release bench same-output services stop-services clean help
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 run: ## Update the catalogs, build the sample site into public/, send the sample newsletter to outbox/
 	$(CARGO) run --quiet -p nashr -- run
@@ -39,6 +39,9 @@ bench: ## nashr (make release's binary; the plain release build for comparison) 
 	$(CARGO) build --release --quiet -p nashr
 	NASHR_BIN=$(CURDIR)/target/pgo/nashr NASHR_PLAIN_BIN=$(CURDIR)/target/release/nashr $(CARGO) bench -p nashr-tests --bench build
 	sh scripts/bench-newsletter.sh
+
+same-output: ## Show that `make run`'s output (sample and 1,000-article corpus) is byte-identical between BASE=<rev> and NEW=<rev> (default: the working tree)
+	CARGO=$(CARGO) sh scripts/same-output.sh $(BASE) $(NEW)
 
 services: ## Install and start what the tests need: a real WordPress on 127.0.0.1, compare-locales, aiosmtpd, PostgreSQL, headless Chromium
 	bash scripts/wordpress.sh start
