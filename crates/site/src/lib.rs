@@ -316,7 +316,7 @@ impl Site {
             stale: checked.stale_messages,
             fallbacks: l10n.fallback_counts(),
         };
-        // The articles, catalogs and locks of a large site (150 MB at 10,000 articles) are
+        // The articles, catalogs and locks of a large site (hundreds of megabytes) are
         // freed on a thread of their own: the caller reports meanwhile, and the process exits
         // without waiting for it.
         std::thread::spawn(move || drop((project, l10n, check, options)));

@@ -335,7 +335,7 @@ impl Store {
                     .map_err(|e| StoreError::Url(format!("invalid PostgreSQL URL {shown}: {e}")))?
                     .application_name("nashr")
                     // Each outcome is its own commit; waiting for the WAL flush of each one
-                    // made a worker 3.5 times slower (BENCHMARKS.md). Without the wait, a crash
+                    // would make the flush, not SMTP, set a worker's pace. Without the wait, a crash
                     // of the *database server* can lose the last fraction of a second of
                     // commits: rows that go back to queued or sending and are sent again
                     // (duplicates, never a skip), as SQLite's synchronous=NORMAL allows. A

@@ -325,8 +325,8 @@ impl Store {
         .rows_affected());
         // A send starts at once, long before autovacuum looks at the table: with the planner
         // still believing the ledger is nearly empty, every claim scanned and sorted all the
-        // queued rows instead of walking the `deliveries_due` index (14 ms per claim at 10,000
-        // rows, against 0.1 ms; it capped one PostgreSQL worker at 69 messages/s).
+        // queued rows instead of walking the `deliveries_due` index, and the claim, not SMTP,
+        // set a worker's pace.
         if n > 0
             && let crate::Backend::Postgres(pool) = &self.backend
         {
