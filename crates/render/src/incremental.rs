@@ -639,11 +639,11 @@ pub fn build_changed(
         .collect();
     // Live articles: the loaded ones as they are now, the others as the state has them.
     let mut live: BTreeSet<String> = renderer.live_articles().iter().map(|a| a.slug.clone()).collect();
-    let mut prior_order = Vec::new();
+    let mut unrendered = Vec::new();
     for (slug, a) in &state.articles {
         if a.live && !replaced.contains(slug.as_str()) {
             live.insert(slug.clone());
-            prior_order.push((a.date.clone(), slug.clone()));
+            unrendered.push((a.date.clone(), slug.clone()));
         }
     }
     let was_live = |slug: &str| state.articles.get(slug).is_some_and(|a| a.live);
@@ -655,7 +655,7 @@ pub fn build_changed(
         state: &state,
         path: &state_path,
         replaced: &replaced,
-        unrendered: prior_order,
+        unrendered,
         listings_stale: live_changed || templates_changed,
         cards: OnceLock::new(),
         feed: OnceLock::new(),

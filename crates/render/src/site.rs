@@ -447,25 +447,7 @@ impl<'a> SiteRenderer<'a> {
         // An incremental build whose cards are all as before looks at the feeds only (they
         // carry bodies).
         let listed_all = prior.listings_stale(&articles);
-        let no_cards = Cards::new();
-        let prior_cards = if listed_all && !prior.unrendered().is_empty() {
-            prior.cards()?
-        } else {
-            &no_cards
-        };
-        let feed_unrendered = order
-            .iter()
-            .take(feed_entries)
-            .any(|(_, s)| !articles.contains_key(s) && !failed.contains(s.as_str()));
-        let prior_feed = if feed_unrendered { prior.feed()? } else { &no_cards };
-        let shown = Shown {
-            order: &order,
-            rendered: &articles,
-            failed: &failed,
-            prior_cards,
-            prior_feed,
-            feed_entries,
-        };
+        let shown = Shown::gather(prior, listed_all, &order, &articles, &failed, feed_entries)?;
         tracing::debug!("listings: cards read by {:.1} ms", ms());
         let (jobs, missing_view) = if listed_all {
             self.every_listing(&shown)

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use minijinja::Value;
-use nashr_content::SourceError;
+use nashr_content::{Error, SourceError};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::prior::{NO_CARDS, Prior};
 use super::sitemap::{SitemapUrl, sitemap_entry};
 use super::{ArticleDone, ArticleView, Cards, Common, SiteRenderer, Urls, fingerprint, put, ser};
-use crate::site::prior::Prior;
 
 /// Bytes a card renders to in the sample layouts: only the ratios matter, to order listing
 /// jobs ([`Listing::cost`]).
@@ -62,6 +62,37 @@ pub(crate) struct Shown<'r> {
 }
 
 impl<'r> Shown<'r> {
+    /// This run's articles, and of the previous build what they leave to it: its cards when
+    /// every listing is looked at and an article was not rendered, its feed file when a feed
+    /// entry was not rendered (each is read only then).
+    pub(crate) fn gather(
+        prior: &'r dyn Prior,
+        listed_all: bool,
+        order: &'r [(String, String)],
+        rendered: &'r BTreeMap<String, ArticleDone>,
+        failed: &'r HashSet<&'r str>,
+        feed_entries: usize,
+    ) -> Result<Shown<'r>, Error> {
+        let prior_cards = if listed_all && !prior.unrendered().is_empty() {
+            prior.cards()?
+        } else {
+            &NO_CARDS
+        };
+        let feed_unrendered = order
+            .iter()
+            .take(feed_entries)
+            .any(|(_, s)| !rendered.contains_key(s) && !failed.contains(s.as_str()));
+        let prior_feed = if feed_unrendered { prior.feed()? } else { &NO_CARDS };
+        Ok(Shown {
+            order,
+            rendered,
+            failed,
+            prior_cards,
+            prior_feed,
+            feed_entries,
+        })
+    }
+
     /// The cards of `lang`, newest first, and whether one is missing (neither rendered nor
     /// kept by the previous build). References, not copies: 10,000 articles are 20,000 cards,
     /// each on an index page and three tag pages.

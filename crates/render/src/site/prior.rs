@@ -34,8 +34,8 @@ pub(crate) trait Prior: Sync {
 /// No previous build: every article is rendered, every listing is stale and rendered.
 pub(crate) struct NoPrior;
 
-/// Nothing is known of an earlier build.
-static NO_CARDS: Cards = BTreeMap::new();
+/// No cards: what is known of a build that did not happen, or was not asked for.
+pub(crate) static NO_CARDS: Cards = BTreeMap::new();
 static NO_LISTINGS: BTreeMap<String, u64> = BTreeMap::new();
 
 impl Prior for NoPrior {
