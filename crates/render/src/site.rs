@@ -550,6 +550,7 @@ impl<'a> SiteRenderer<'a> {
     }
 }
 
+/// A value templates can read, from anything serializable.
 fn ser<T: Serialize + ?Sized>(value: &T) -> Value {
     Value::from(Serde(value))
 }

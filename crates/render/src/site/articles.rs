@@ -20,7 +20,8 @@ pub(crate) struct RenderedArticles<'a> {
 }
 
 /// Renders `articles` (each in every locale) in parallel, keeping the bodies of those in
-/// `keep`. `live` is every live slug: `@/` links to others lose their link.
+/// `keep`; `live` is every live slug (`@/` links to others lose their link). The build's check
+/// also runs on each article of the project that is not live.
 pub(crate) fn render_articles<'a>(
     r: &SiteRenderer,
     articles: &[&'a Article],
