@@ -548,6 +548,8 @@ struct Earlier<'s> {
     /// Articles of the earlier build rendered again or gone: the state no longer speaks for
     /// them.
     replaced: &'s HashSet<&'s str>,
+    /// `(date, slug)` of every live article of the earlier build not rendered again.
+    unrendered: Vec<(String, String)>,
     /// The live articles or a listing template changed: every listing is looked at.
     listings_stale: bool,
     cards: OnceLock<Option<Cards>>,
@@ -568,6 +570,10 @@ fn unreadable() -> Error {
 }
 
 impl crate::site::Prior for Earlier<'_> {
+    fn unrendered(&self) -> &[(String, String)] {
+        &self.unrendered
+    }
+
     fn listings(&self) -> &BTreeMap<String, u64> {
         &self.state.listings
     }
@@ -633,11 +639,11 @@ pub fn build_changed(
         .collect();
     // Live articles: the loaded ones as they are now, the others as the state has them.
     let mut live: BTreeSet<String> = renderer.live_articles().iter().map(|a| a.slug.clone()).collect();
-    let mut prior_order = Vec::new();
+    let mut unrendered = Vec::new();
     for (slug, a) in &state.articles {
         if a.live && !replaced.contains(slug.as_str()) {
             live.insert(slug.clone());
-            prior_order.push((a.date.clone(), slug.clone()));
+            unrendered.push((a.date.clone(), slug.clone()));
         }
     }
     let was_live = |slug: &str| state.articles.get(slug).is_some_and(|a| a.live);
@@ -649,15 +655,12 @@ pub fn build_changed(
         state: &state,
         path: &state_path,
         replaced: &replaced,
+        unrendered,
         listings_stale: live_changed || templates_changed,
         cards: OnceLock::new(),
         feed: OnceLock::new(),
     };
-    let scope = crate::site::Scope {
-        live,
-        prior_order,
-        prior: Some(&earlier),
-    };
+    let scope = crate::site::Scope { live, prior: &earlier };
     std::fs::create_dir_all(&options.out_dir).map_err(|e| Error::io(&options.out_dir, e))?;
     let sink = DiskSink::new(&options.out_dir);
     let done = renderer.render_site(&scope, &sink, progress)?;

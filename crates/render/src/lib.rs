@@ -374,8 +374,7 @@ fn full(
 ) -> Result<site::SiteDone, Error> {
     let scope = site::Scope {
         live: renderer.live_articles().iter().map(|a| a.slug.clone()).collect(),
-        prior_order: Vec::new(),
-        prior: None,
+        prior: &site::NoPrior,
     };
     renderer.render_site(&scope, sink, progress)
 }
