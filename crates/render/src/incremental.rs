@@ -174,7 +174,7 @@ fn encode<T: Serialize>(kind: u8, id: u64, value: &T) -> Result<Vec<u8>, Error> 
         kind,
         id,
     };
-    let fail = |e: postcard::Error| Error::Environment(format!("build state: {e}"));
+    let fail = |e: postcard::Error| Error::from(nashr_content::BuildStateError::Encode(e.to_string()));
     let mut bytes = MAGIC.to_vec();
     bytes.extend(postcard::to_allocvec(&header).map_err(fail)?);
     bytes.extend(postcard::to_allocvec(value).map_err(fail)?);
@@ -564,9 +564,7 @@ impl Earlier<'_> {
 }
 
 fn unreadable() -> Error {
-    Error::Environment(
-        "the incremental build state is missing an article; run a full build (`nashr build --full`)".into(),
-    )
+    nashr_content::BuildStateError::MissingArticle.into()
 }
 
 impl crate::site::Prior for Earlier<'_> {

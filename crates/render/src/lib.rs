@@ -448,8 +448,8 @@ pub fn build(
         warnings: renderer.warnings(),
         full_because: None,
     };
-    // Freeing 20,000 pages' views and cards took 100 ms on one core after everything else
-    // was done: a pool thread frees them while the caller reports (or exits).
+    // Freeing every page's views and cards is slow on one core once everything else is
+    // done: a pool thread frees them while the caller reports (or exits).
     rayon::spawn(move || drop(done));
     Ok(report)
 }

@@ -306,7 +306,7 @@ fn safe_url(url: &str) -> bool {
 
 /// Link and image URLs and titles are values, not running text: a Fluent placeable in a
 /// translated URL must not leave its isolation marks there (pulldown-cmark would
-/// percent-encode them into the `href`, out of reach of the markup pass).
+/// percent-encode them into the `href`, out of reach of the markup scan).
 fn value(text: CowStr<'_>) -> CowStr<'_> {
     match for_sink(&text, Sink::Value) {
         std::borrow::Cow::Borrowed(_) => text,

@@ -455,9 +455,7 @@ impl<'a> SiteRenderer<'a> {
             self.changed_feeds(&shown)
         };
         if missing_view {
-            return Err(Error::Environment(
-                "the incremental build state is missing an article; run a full build (`nashr build --full`)".into(),
-            ));
+            return Err(nashr_content::BuildStateError::MissingArticle.into());
         }
         tracing::debug!("listings: {} fingerprinted by {:.1} ms", jobs.len(), ms());
 

@@ -445,11 +445,9 @@ impl Drop for Running {
 pub fn start(options: Options) -> Result<Running, Error> {
     let root = std::fs::canonicalize(&options.root).map_err(|e| Error::io(&options.root, e))?;
     if !root.join(nashr_content::config::CONFIG_FILE).is_file() {
-        return Err(Error::Environment(format!(
-            "{} has no {}: run nashr serve in a nashr project (or pass --root)",
-            root.display(),
-            nashr_content::config::CONFIG_FILE
-        )));
+        return Err(Error::NotAProject {
+            config: root.join(nashr_content::config::CONFIG_FILE),
+        });
     }
     let (events, _) = tokio::sync::watch::channel(0);
     let state = Arc::new(State {
@@ -465,10 +463,13 @@ pub fn start(options: Options) -> Result<Running, Error> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::Environment(format!("cannot start the async runtime: {e}")))?;
+        .map_err(Error::Runtime)?;
     let listener = runtime
         .block_on(TcpListener::bind((options.bind, options.port)))
-        .map_err(|e| Error::Environment(format!("cannot listen on {}:{}: {e}", options.bind, options.port)))?;
+        .map_err(|source| Error::Bind {
+            address: SocketAddr::new(options.bind, options.port).to_string(),
+            source,
+        })?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Environment(format!("listening socket: {e}")))?;
