@@ -65,10 +65,11 @@ pub struct Rate {
 
 impl Rate {
     /// For public endpoints: generous enough for a mail provider that posts many one-click
-    /// unsubscribes from one address after a send, far below what floods a small server.
+    /// unsubscribes after a send, or for every visitor behind one reverse proxy, and still far
+    /// below what floods a small server.
     pub const PUBLIC: Rate = Rate {
-        per_second: 10.0,
-        burst: 50,
+        per_second: 50.0,
+        burst: 200,
     };
 }
 
