@@ -452,6 +452,43 @@ fn an_edit_saved_while_a_build_runs_is_seen_by_the_next_build() {
 }
 
 #[test]
+fn a_ui_catalog_or_the_config_saved_while_a_build_runs_makes_the_next_build_full() {
+    use nashr_render::incremental::Plan;
+    for (file, edit) in [
+        ("locales/fa/site.ftl", "\nsaved-during-the-build = ذخیره\n"),
+        ("nashr.toml", "\n# saved during the build\n"),
+    ] {
+        let dir = corpus(10);
+        let root = dir.path();
+        nashr_at(root, &["build"]);
+        // As above: the build starts an hour after the corpus's date and the file is saved a
+        // second later, so the build may have read it before the save.
+        let started = nashr_tests::long_ago() + std::time::Duration::from_secs(3600);
+        let path = root.join(file);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(edit);
+        std::fs::write(&path, text).unwrap();
+        nashr_tests::set_modified(&path, started + std::time::Duration::from_secs(1));
+        let project = nashr_content::Project::load(root).unwrap();
+        let l10n = std::sync::Arc::new(nashr_l10n::Localizer::load(&project).unwrap());
+        let options = nashr_render::BuildOptions {
+            out_dir: root.join("public"),
+            render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
+            state: Some(root.join(nashr_render::incremental::STATE_FILE)),
+            started,
+            check: None,
+        };
+        nashr_render::build(&project, &l10n, &options, &|_, _, _| {}).unwrap();
+        assert!(
+            matches!(plan_of(root), Plan::Full(_)),
+            "{file} saved during the build is not looked at again"
+        );
+        nashr_at(root, &["build"]);
+        assert!(matches!(plan_of(root), Plan::Nothing { .. }), "{file}");
+    }
+}
+
+#[test]
 fn a_static_file_change_copies_it_and_renders_nothing() {
     // `Sample::new` dates the inputs long before the build: none is looked at again.
     let sample = Sample::new();

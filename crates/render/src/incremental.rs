@@ -328,13 +328,21 @@ fn all_catalogs(root: &Path, config: &Config) -> Vec<std::collections::HashMap<S
 }
 
 /// The global inputs: a change in any of them means a full build.
-fn global_fingerprint(root: &Path, config: &Config, out_dir: &Path) -> u64 {
+/// The fingerprint of what every page depends on: nashr's version, the output directory,
+/// `nashr.toml`'s bytes and the stamps of the UI catalogs. When recording, `racy` marks what
+/// was modified since the build started: such a file may have been read before its edit, so
+/// the recorded fingerprint is made not to match, and the next build is a full one.
+fn global_fingerprint(root: &Path, config: &Config, out_dir: &Path, racy: &dyn Fn(Stamp) -> Stamp) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
     out_dir.hash(&mut h);
-    std::fs::read(root.join(nashr_content::config::CONFIG_FILE))
-        .ok()
-        .hash(&mut h);
+    let config_file = root.join(nashr_content::config::CONFIG_FILE);
+    std::fs::read(&config_file).ok().hash(&mut h);
+    if let Some(s) = stamp(root, &config_file)
+        && racy(s.clone()) != s
+    {
+        "modified while the build ran".hash(&mut h);
+    }
     let locales = root.join(&config.build.locales_dir);
     let stale_fallback = config
         .locale
@@ -353,7 +361,7 @@ fn global_fingerprint(root: &Path, config: &Config, out_dir: &Path) -> u64 {
             .collect();
         files.sort();
         for f in files {
-            stamp(root, &f).hash(&mut h);
+            stamp(root, &f).map(racy).hash(&mut h);
         }
     }
     h.finish()
@@ -411,7 +419,7 @@ pub fn plan(root: &Path, config: &Config, options: &BuildOptions) -> Result<Plan
             "the output directory is not the one of the earlier build".into(),
         ));
     }
-    if state.global != global_fingerprint(root, config, &options.out_dir) {
+    if state.global != global_fingerprint(root, config, &options.out_dir, &|s| s) {
         return Ok(Plan::Full(
             "nashr.toml or a UI translation file changed since the earlier build".into(),
         ));
@@ -894,7 +902,7 @@ pub(crate) fn record(
         .collect();
     state.articles.extend(recorded);
     state.out_dir = options.out_dir.to_string_lossy().into_owned();
-    state.global = global_fingerprint(root, config, &options.out_dir);
+    state.global = global_fingerprint(root, config, &options.out_dir, &racy);
     state.templates = renderer.templates().fingerprints().clone();
     state.static_files = static_stamps(root, config).into_iter().map(racy).collect();
     state.static_outputs = done.static_files.clone();
