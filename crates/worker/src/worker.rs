@@ -7,7 +7,7 @@ use std::time::Duration;
 use nashr_content::{Error, Project};
 use nashr_l10n::Localizer;
 use nashr_newsletter::deliver::{Sender, now, sender_lock, store_err};
-use nashr_newsletter::server::{Endpoint, serve};
+use nashr_newsletter::server::{Endpoint, public_limits, serve_until};
 use nashr_store::{Job, JobKind, Store};
 
 use crate::{HEALTH_RANGE, Report, Stop, TICK_RANGE, WorkerOptions, plural, setup};
@@ -62,8 +62,19 @@ pub async fn run(
         "worker {id}: unsubscribe endpoint on http://{addr}{}",
         endpoint.path
     ));
-    let _server = AbortOnDrop(tokio::spawn(serve(listener, endpoint)));
+    let (shutdown, shutdown_requested) = tokio::sync::oneshot::channel::<()>();
+    let server = AbortOnDrop(Some(tokio::spawn(serve_until(
+        listener,
+        endpoint,
+        public_limits(),
+        async move {
+            let _ = shutdown_requested.await;
+        },
+    ))));
     work(project, options, &store, &mut sender, report, stop).await?;
+    // No new unsubscribe requests; the ones being answered finish before the store closes.
+    let _ = shutdown.send(());
+    server.finish().await;
     let (deliveries, jobs) = store.release(&id, now()).await.map_err(store_err)?;
     report.info(&format!(
         "worker {id}: stopped; gave back {deliveries} claimed deliver{} and {jobs} job{}; health: {}",
@@ -75,13 +86,26 @@ pub async fn run(
     Ok(())
 }
 
-/// Ends the endpoint when the worker returns, however it returns (a library's caller may
-/// keep its runtime).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// Ends the endpoint when the worker returns with an error (a library's caller may keep its
+/// runtime); a worker that stops normally shuts it down gracefully and [`finish`]es it.
+///
+/// [`finish`]: AbortOnDrop::finish
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl AbortOnDrop {
+    /// Waits for the task to end by itself.
+    async fn finish(mut self) {
+        if let Some(task) = self.0.take() {
+            let _ = task.await;
+        }
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
     }
 }
 
