@@ -414,6 +414,20 @@ fn a_second_edit_in_the_same_clock_tick_is_not_missed() {
     assert_same_as_full_build(root);
 }
 
+/// A full build, in-process, that says it started at `started` (the racy-time rule's clock).
+fn build_started_at(root: &std::path::Path, started: std::time::SystemTime) {
+    let project = nashr_content::Project::load(root).unwrap();
+    let l10n = std::sync::Arc::new(nashr_l10n::Localizer::load(&project).unwrap());
+    let options = nashr_render::BuildOptions {
+        out_dir: root.join("public"),
+        render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
+        state: Some(root.join(nashr_render::incremental::STATE_FILE)),
+        started,
+        check: None,
+    };
+    nashr_render::build(&project, &l10n, &options, &|_, _, _| {}).unwrap();
+}
+
 #[test]
 fn an_edit_saved_while_a_build_runs_is_seen_by_the_next_build() {
     use nashr_render::incremental::Plan;
@@ -429,16 +443,7 @@ fn an_edit_saved_while_a_build_runs_is_seen_by_the_next_build() {
     edit_intro(root, "article-00030", "ذخیره در میانه‌ی ساخت");
     let catalog = root.join("locales/fa/articles/article-00030.ftl");
     nashr_tests::set_modified(&catalog, started + std::time::Duration::from_secs(1));
-    let project = nashr_content::Project::load(root).unwrap();
-    let l10n = std::sync::Arc::new(nashr_l10n::Localizer::load(&project).unwrap());
-    let options = nashr_render::BuildOptions {
-        out_dir: root.join("public"),
-        render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
-        state: Some(root.join(nashr_render::incremental::STATE_FILE)),
-        started,
-        check: None,
-    };
-    nashr_render::build(&project, &l10n, &options, &|_, _, _| {}).unwrap();
+    build_started_at(root, started);
     match plan_of(root) {
         Plan::Changed { articles, .. } => {
             assert_eq!(articles.into_iter().collect::<Vec<_>>(), ["article-00030"]);
@@ -469,16 +474,7 @@ fn a_ui_catalog_or_the_config_saved_while_a_build_runs_makes_the_next_build_full
         text.push_str(edit);
         std::fs::write(&path, text).unwrap();
         nashr_tests::set_modified(&path, started + std::time::Duration::from_secs(1));
-        let project = nashr_content::Project::load(root).unwrap();
-        let l10n = std::sync::Arc::new(nashr_l10n::Localizer::load(&project).unwrap());
-        let options = nashr_render::BuildOptions {
-            out_dir: root.join("public"),
-            render: nashr_render::RenderOptions::at(jiff::Timestamp::now()),
-            state: Some(root.join(nashr_render::incremental::STATE_FILE)),
-            started,
-            check: None,
-        };
-        nashr_render::build(&project, &l10n, &options, &|_, _, _| {}).unwrap();
+        build_started_at(root, started);
         assert!(
             matches!(plan_of(root), Plan::Full(_)),
             "{file} saved during the build is not looked at again"
